@@ -1,0 +1,5 @@
+export * from './topics/topics';
+export * from './envelope/event-envelope';
+export * from './events/event-definition';
+export * from './events/event-registry';
+export * from './events/identity/organisation-registered.event';

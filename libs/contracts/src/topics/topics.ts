@@ -1,0 +1,15 @@
+/**
+ * Every Kafka topic Kami uses, named `<service>.<entity>.v<N>` and keyed by the aggregate id.
+ * A topic's dead-letter twin is `<topic>.dlt` (see `deadLetterTopicOf`).
+ */
+export const Topics = {
+  IdentityOrganisation: 'gateway.organisation.v1',
+} as const;
+
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+export const DEAD_LETTER_SUFFIX = '.dlt';
+
+export function deadLetterTopicOf(topic: string): string {
+  return `${topic}${DEAD_LETTER_SUFFIX}`;
+}

@@ -1,0 +1,68 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** Settings every Kami service reads. A service's own config class extends this one. */
+export class ServiceConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** HTTP port of the service. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT!: number;
+
+  /** Address other processes use to bind; 127.0.0.1 locally, 0.0.0.0 in containers. */
+  @IsString()
+  HOST = '127.0.0.1';
+
+  /** postgres://user:pass@host:port/database — the service's own database. */
+  @Matches(/^postgres(ql)?:\/\/.+\/[A-Za-z0-9_]+(\?.*)?$/, { message: 'DATABASE_URL must be a postgres:// URL naming a database' })
+  DATABASE_URL!: string;
+
+  /** Run pending migrations when the service starts (development); in production run `migrate` first. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  RUN_MIGRATIONS_ON_START = true;
+
+  /** Comma-separated host:port list. */
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS!: string;
+
+  /** Shared secret the gateway signs forwarded identities with; services verify it. */
+  @IsString()
+  @MinLength(32, { message: 'INTERNAL_IDENTITY_SECRET must be at least 32 characters' })
+  INTERNAL_IDENTITY_SECRET!: string;
+
+  /** How often the outbox relay looks for unpublished events when idle, in milliseconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  OUTBOX_POLL_INTERVAL_MS = 100;
+
+  /** Attempts a consumer makes at a failing event before it goes to the dead-letter topic. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  CONSUMER_MAX_ATTEMPTS = 5;
+}
+
+/** For services that use Redis: `@IsRedisUrl() REDIS_URL!: string;` in their config class. */
+export const IsRedisUrl = (): PropertyDecorator =>
+  Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' });
+
+/** What the platform needs from a config that uses Redis. */
+export interface WithRedis {
+  REDIS_URL: string;
+}

@@ -1,0 +1,104 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CommonErrorCodes, DomainError } from './domain-error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: CommonErrorCodes.Unauthenticated,
+  403: CommonErrorCodes.Forbidden,
+  404: CommonErrorCodes.NotFound,
+  405: 'method_not_allowed',
+  413: CommonErrorCodes.PayloadTooLarge,
+  415: 'unsupported_media_type',
+  429: CommonErrorCodes.RateLimited,
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/** Maps any thrown value to a problem+json body. Unknown errors become a 500 that hides internals. */
+export function toProblem(error: unknown, requestId?: string): ProblemDetails {
+  const base = (status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): ProblemDetails => ({
+    type: `https://kami.dev/problems/${code.replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extensions,
+    ...(requestId ? { requestId } : {}),
+  });
+
+  if (error instanceof DomainError) return base(error.status, error.code, error.detail, error.extensions);
+
+  const parserError = error as BodyParserError;
+  if (parserError?.type === 'entity.parse.failed') {
+    return base(400, CommonErrorCodes.MalformedJson, 'The request body is not valid JSON.');
+  }
+  if (parserError?.type === 'entity.too.large') {
+    return base(413, CommonErrorCodes.PayloadTooLarge, 'The request body is too large.');
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : typeof (response as { message?: unknown }).message === 'string'
+          ? ((response as { message: string }).message)
+          : error.message;
+    return base(status, HTTP_CODES[status] ?? `http_${status}`, status >= 500 ? undefined : message);
+  }
+  return base(500, CommonErrorCodes.Internal, 'Something went wrong on our side; quote the requestId when reporting it.');
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request & { id?: string }>();
+    if (host.getType() !== 'http' || !response || response.headersSent) return;
+    const requestId = typeof request.id === 'string' ? request.id : undefined;
+    const problem = toProblem(error, requestId);
+    if (problem.status >= HttpStatus.INTERNAL_SERVER_ERROR && !(error instanceof DomainError)) {
+      this.logger.error({ err: error, requestId }, 'unhandled error');
+    }
+    const retryAfter = error instanceof DomainError ? error.extensions['retryAfterSeconds'] : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ ...problem, instance: request.originalUrl?.split('?')[0] }));
+  }
+}

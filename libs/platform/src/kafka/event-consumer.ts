@@ -1,0 +1,191 @@
+import { backOff } from 'exponential-backoff';
+import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger as PinoLogger } from 'pino';
+import { deadLetterTopicOf, validateEvent, type EventDefinition, type EventEnvelope } from '@kami/contracts';
+import { consumedEvents } from '../metrics/metrics';
+
+export interface EventContext {
+  /** The transaction the inbox record lives in: write the handler's effect through it. */
+  manager: EntityManager;
+  topic: string;
+  partition: number;
+  offset: string;
+  logger: PinoLogger;
+}
+
+export type EventHandler<P extends object = object> = (envelope: EventEnvelope<P>, context: EventContext) => Promise<void>;
+
+export interface EventSubscription<P extends object = object> {
+  events: readonly EventDefinition<P>[];
+  handler: EventHandler<P>;
+}
+
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  dataSource: DataSource;
+  /** Producer used for dead-lettering; shared with the outbox relay. */
+  producer: Producer;
+  /** Consumer group id, e.g. `settlement.organisation-projection`; also the inbox's consumer name. */
+  groupId: string;
+  subscriptions: readonly EventSubscription[];
+  logger: PinoLogger;
+  /** Attempts at a failing handler before the message goes to the dead-letter topic. */
+  maxAttempts: number;
+  /** First retry delay; doubles each attempt (with jitter) up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  fromBeginning?: boolean;
+}
+
+export type HandleOutcome = 'applied' | 'duplicate' | 'dead_lettered';
+
+class PoisonMessageError extends Error {}
+
+/**
+ * Consumes events into an idempotent inbox: each event is applied in one transaction together
+ * with its (event id, consumer) inbox row, so a redelivered event changes nothing. A message
+ * that fails validation, or whose handler keeps failing after retries with backoff, goes to the
+ * topic's dead-letter twin with the reason, and the consumer moves on.
+ */
+export class EventConsumer {
+  private consumer?: Consumer;
+  private readonly topics: Map<string, EventSubscription[]> = new Map();
+
+  constructor(private readonly options: EventConsumerOptions) {
+    for (const subscription of options.subscriptions) {
+      for (const definition of subscription.events) {
+        const list = this.topics.get(definition.topic) ?? [];
+        if (!list.includes(subscription)) list.push(subscription);
+        this.topics.set(definition.topic, list);
+      }
+    }
+  }
+
+  get subscribedTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      // Fast joins on a single node; a member is evicted after sessionTimeout without heartbeats.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 5_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.subscribedTopics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({ autoCommit: true, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
+  }
+
+  /** Stops fetching, lets the message in hand finish, commits and leaves the group. */
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await consumer.disconnect();
+  }
+
+  /** Handles one raw message; exposed for tests of the decision logic. */
+  async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<HandleOutcome> {
+    const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition, offset: message.offset });
+    const subscriptions = this.topics.get(topic) ?? [];
+    const definitions = subscriptions.flatMap((s) => s.events);
+
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      return this.deadLetter(topic, partition, message, 'value is not JSON', logger);
+    }
+    const validated = await validateEvent(raw, definitions);
+    if (!validated.ok) {
+      return this.deadLetter(topic, partition, message, validated.reason, logger);
+    }
+    const envelope = validated.envelope;
+    const subscription = subscriptions.find((s) => s.events.some((d) => d.type === envelope.type));
+    if (!subscription) throw new Error(`no handler for ${envelope.type}`);
+    const eventLogger = logger.child({ eventId: envelope.id, eventType: envelope.type, aggregateId: envelope.aggregateId, traceId: envelope.traceId });
+
+    let attempt = 0;
+    try {
+      return await backOff(
+        async () => {
+          attempt += 1;
+          return this.applyOnce(envelope, subscription, { topic, partition, offset: message.offset, logger: eventLogger });
+        },
+        {
+          numOfAttempts: this.options.maxAttempts,
+          startingDelay: this.options.retryDelayMs ?? 200,
+          maxDelay: this.options.maxRetryDelayMs ?? 5_000,
+          timeMultiple: 2,
+          jitter: 'full',
+          retry: async (error: unknown) => {
+            if (error instanceof PoisonMessageError) return false;
+            consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'retried' });
+            eventLogger.warn({ err: error, attempt }, 'event handler failed; retrying');
+            await heartbeat();
+            return true;
+          },
+        },
+      );
+    } catch (error) {
+      const reason = `handler failed after ${attempt} attempt(s): ${error instanceof Error ? error.message : String(error)}`;
+      return this.deadLetter(topic, partition, message, reason.slice(0, 1000), eventLogger);
+    }
+  }
+
+  private async applyOnce(
+    envelope: EventEnvelope<object>,
+    subscription: EventSubscription,
+    where: Omit<EventContext, 'manager'>,
+  ): Promise<HandleOutcome> {
+    const outcome = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome> => {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO platform_inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [envelope.id, this.options.groupId, envelope.type],
+      );
+      if (inserted.length === 0) return 'duplicate';
+      await subscription.handler(envelope, { ...where, manager });
+      return 'applied';
+    });
+    consumedEvents.inc({ consumer: this.options.groupId, topic: where.topic, outcome });
+    if (outcome === 'duplicate') where.logger.info('event already handled; ignored');
+    return outcome;
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: string,
+    logger: PinoLogger,
+  ): Promise<HandleOutcome> {
+    // The original bytes are forwarded as they are; events never carry plaintext codes.
+    await this.options.producer.send({
+      topic: deadLetterTopicOf(topic),
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlt-reason': reason,
+            'dlt-consumer': this.options.groupId,
+            'dlt-source-topic': topic,
+            'dlt-source-partition': String(partition),
+            'dlt-source-offset': message.offset,
+            'dlt-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'dead_lettered' });
+    logger.warn({ reason }, 'message sent to the dead-letter topic');
+    return 'dead_lettered';
+  }
+}

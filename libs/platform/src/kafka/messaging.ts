@@ -1,0 +1,87 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { Logger as PinoLogger } from 'pino';
+import { createKafka, createProducer, ensureTopics } from './kafka-client';
+import { EventConsumer, type EventSubscription } from './event-consumer';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxWriter } from './outbox-writer';
+
+export interface MessagingOptions {
+  service: string;
+  brokers: string;
+  dataSource: DataSource;
+  logger: PinoLogger;
+  /** Topics this service publishes; created (with dead-letter twins) at start if missing. */
+  producesTopics: readonly string[];
+  outboxPollIntervalMs: number;
+  consumerMaxAttempts: number;
+}
+
+/**
+ * A service's Kafka side: one producer shared by the outbox relay and dead-lettering, the
+ * consumers its features register, and their lifecycle (start after boot, drain on shutdown).
+ */
+export class Messaging {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly outbox = new OutboxWriter();
+  readonly relay: OutboxRelay;
+  private readonly consumers: EventConsumer[] = [];
+  private started = false;
+
+  constructor(private readonly options: MessagingOptions) {
+    this.kafka = createKafka(`kami-${options.service}`, options.brokers, options.logger);
+    this.producer = createProducer(this.kafka);
+    this.relay = new OutboxRelay(options.dataSource, this.producer, {
+      pollIntervalMs: options.outboxPollIntervalMs,
+      logger: options.logger.child({ component: 'outbox-relay' }),
+    });
+  }
+
+  /**
+   * Registers a consumer group `<service>.<name>`. Call it while the app initialises
+   * (onModuleInit); consumers start once the app has booted.
+   */
+  registerConsumer(name: string, subscriptions: readonly EventSubscription[]): EventConsumer {
+    if (this.started) throw new Error('register consumers before the application starts');
+    const consumer = new EventConsumer({
+      kafka: this.kafka,
+      dataSource: this.options.dataSource,
+      producer: this.producer,
+      groupId: `${this.options.service}.${name}`,
+      subscriptions,
+      logger: this.options.logger.child({ component: 'consumer', consumer: name }),
+      maxAttempts: this.options.consumerMaxAttempts,
+    });
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    const consumed = this.consumers.flatMap((c) => c.subscribedTopics);
+    await ensureTopics(this.kafka, [...new Set([...this.options.producesTopics, ...consumed])]);
+    await this.producer.connect();
+    this.relay.start();
+    for (const consumer of this.consumers) await consumer.start();
+  }
+
+  /** Graceful order: stop consuming, flush the outbox, then close the producer. */
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.stop()));
+    await this.relay.stop();
+    await this.producer.disconnect();
+  }
+
+  /** Readiness: the cluster answers a metadata request. */
+  async ping(): Promise<{ brokers: number }> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      return { brokers: cluster.brokers.length };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { Logger as PinoLogger } from 'pino';
+import { outboxPending, outboxPublished } from '../metrics/metrics';
+
+interface OutboxRow {
+  seq: string;
+  event_id: string;
+  topic: string;
+  message_key: string;
+  event_type: string;
+  envelope: Record<string, unknown> & { traceId?: string };
+}
+
+export interface OutboxRelayOptions {
+  pollIntervalMs: number;
+  batchSize?: number;
+  logger: PinoLogger;
+  /**
+   * Called after a batch reached Kafka and before it is marked published. A crash here is the
+   * at-least-once window: the batch is published again on restart and consumers' inboxes drop
+   * the duplicates. Tests use it to kill the relay at exactly that point.
+   */
+  afterPublish?: (eventIds: string[]) => Promise<void> | void;
+}
+
+/**
+ * Publishes committed outbox rows to Kafka in order, claiming them with FOR UPDATE SKIP LOCKED
+ * so several instances of a service can run relays side by side without sending a row twice
+ * concurrently. Marks rows published in the same transaction that claimed them.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly producer: Producer,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 200;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Ask for a pass now rather than at the next poll (called after a local commit). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** Stops polling, then publishes whatever is still pending so a clean shutdown leaves nothing behind. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    try {
+      while ((await this.drainOnce()) > 0) {
+        /* flush until empty */
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'outbox flush on shutdown failed; events stay pending');
+    }
+  }
+
+  /** Publishes one batch; returns how many events it published. */
+  async drainOnce(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT seq, event_id, topic, message_key, event_type, envelope
+           FROM platform_outbox
+          WHERE published_at IS NULL
+          ORDER BY seq
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) {
+        outboxPending.set(0);
+        return 0;
+      }
+      const byTopic = new Map<string, OutboxRow[]>();
+      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic.entries()].map(([topic, topicRows]) => ({
+          topic,
+          messages: topicRows.map((row) => ({
+            key: row.message_key,
+            value: JSON.stringify(row.envelope),
+            headers: {
+              'event-id': row.event_id,
+              'event-type': row.event_type,
+              ...(row.envelope.traceId ? { 'trace-id': row.envelope.traceId } : {}),
+            },
+          })),
+        })),
+      });
+      const ids = rows.map((r) => r.event_id);
+      await this.options.afterPublish?.(ids);
+      await manager.query(`UPDATE platform_outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
+        rows.map((r) => r.seq),
+      ]);
+      for (const [topic, topicRows] of byTopic) outboxPublished.inc({ topic }, topicRows.length);
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.drainOnce();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.options.logger.error({ err: error, failures }, 'outbox relay pass failed; will retry');
+      }
+      if (published >= this.batchSize) continue;
+      // Back off exponentially while Kafka or PostgreSQL is failing, up to 10 s.
+      const delay = failures > 0 ? Math.min(10_000, this.options.pollIntervalMs * 2 ** failures) : this.options.pollIntervalMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import {
+  Global,
+
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger as PinoLogger } from 'pino';
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { AccessGuard, IdentityResolver } from './auth/access';
+import { SignedIdentityResolver } from './auth/signed-identity.resolver';
+import type { ServiceConfig, WithRedis } from './config/service-config';
+import { serviceDataSourceOptions } from './database/data-source';
+import { ProblemDetailsFilter } from './errors/problem-details.filter';
+import { createValidationPipe } from './errors/validation';
+import { HealthController } from './health/health.controller';
+import { Messaging } from './kafka/messaging';
+import { createLogger, createLoggingModule } from './logging/logging';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
+import { MetricsController } from './metrics/metrics.controller';
+import { initMetrics } from './metrics/metrics';
+import { createRedis, Redis } from './redis/redis';
+import { ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
+
+export interface PlatformModuleOptions<C extends ServiceConfig> {
+  service: string;
+  config: C;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities?: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations?: Function[];
+  /** Topics the service publishes through its outbox. */
+  producesTopics?: readonly string[];
+  /** Connect to Redis (the config must then carry REDIS_URL). */
+  redis?: boolean;
+  /** How callers are identified; services behind the gateway keep the default. */
+  identityResolver?: Type<IdentityResolver>;
+}
+
+/** Starts messaging after boot and stops it (consumers, outbox flush, producer, Redis) on shutdown. */
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly messaging: Messaging,
+    private readonly logger: PinoLogger,
+    private readonly redis?: Redis,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.messaging.start();
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'shutting down: draining consumers and flushing the outbox');
+    await this.messaging.stop();
+    if (this.redis) await this.redis.quit().catch(() => undefined);
+  }
+}
+
+/**
+ * The kit every Kami service stands on: validated config, JSON logs, its own PostgreSQL
+ * database, Kafka outbox/inbox, health, metrics, problem+json errors, DTO validation and the
+ * access guard. Import it once, in the service's root module.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot<C extends ServiceConfig>(options: PlatformModuleOptions<C>): DynamicModule {
+    const { service, config } = options;
+    initMetrics(service);
+    const rootLogger = createLogger(service, config.LOG_LEVEL);
+
+    const providers: Provider[] = [
+      { provide: SERVICE_CONFIG, useValue: config },
+      { provide: SERVICE_NAME, useValue: service },
+      { provide: ROOT_LOGGER, useValue: rootLogger },
+      {
+        provide: Messaging,
+        inject: [DataSource],
+        useFactory: (dataSource: DataSource) =>
+          new Messaging({
+            service,
+            brokers: config.KAFKA_BROKERS,
+            dataSource,
+            logger: rootLogger,
+            producesTopics: options.producesTopics ?? [],
+            outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+            consumerMaxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+          }),
+      },
+      { provide: IdentityResolver, useClass: options.identityResolver ?? SignedIdentityResolver },
+      { provide: APP_GUARD, useClass: AccessGuard },
+      { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      { provide: APP_PIPE, useFactory: createValidationPipe },
+      { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+    ];
+    const exported: (string | symbol | Provider | typeof IdentityResolver)[] = [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, Messaging, IdentityResolver];
+    if (options.redis) {
+      const url = (config as unknown as WithRedis).REDIS_URL;
+      providers.push({ provide: Redis, useFactory: () => createRedis(url) });
+      exported.push(Redis);
+    }
+    providers.push({
+      provide: PlatformLifecycle,
+      inject: options.redis ? [Messaging, ROOT_LOGGER, Redis] : [Messaging, ROOT_LOGGER],
+      useFactory: (messaging: Messaging, logger: PinoLogger, redis?: Redis) => new PlatformLifecycle(messaging, logger, redis),
+    });
+
+    return {
+      module: PlatformModule,
+      imports: [
+        createLoggingModule(service, config.LOG_LEVEL),
+        TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' }),
+        TypeOrmModule.forRoot(
+          serviceDataSourceOptions({
+            url: config.DATABASE_URL,
+            service,
+            entities: options.entities,
+            migrations: options.migrations,
+            migrationsRun: config.RUN_MIGRATIONS_ON_START,
+          }),
+        ),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers,
+      exports: exported,
+    };
+  }
+}
+
