@@ -10,7 +10,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,11 +218,18 @@ function tail(file, lines = 15) {
 }
 
 /**
- * Serialises `up`/`down` between processes (a dev's `npm start` and a test run, say), so two
- * of them never start the same server or fetch the jars twice. A lock left by a dead process
- * is taken over.
+ * Serialises `up`/`down`: within this process through a promise chain, between processes (a
+ * dev's `npm start` and a test run, say) through a lock file, so two of them never start the
+ * same server or fetch the jars twice. A lock file left by a dead process is taken over.
  */
-async function withLock(fn, waitMs = 15 * 60_000) {
+let serial = Promise.resolve();
+function withLock(fn) {
+  const result = serial.then(() => withLockFile(fn));
+  serial = result.catch(() => {});
+  return result;
+}
+
+async function withLockFile(fn, waitMs = 15 * 60_000) {
   ensureDirs();
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -233,8 +239,8 @@ async function withLock(fn, waitMs = 15 * 60_000) {
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       const holder = readPid(LOCK_FILE);
-      if (holder === process.pid) throw new Error('stack: re-entrant stackUp/stackDown call');
-      if (!holder || !isAlive(holder, 'node')) {
+      // Our own pid can only be a leftover (calls in this process are chained above).
+      if (!holder || holder === process.pid || !isAlive(holder, 'node')) {
         fs.rmSync(LOCK_FILE, { force: true });
         continue;
       }
@@ -250,7 +256,7 @@ async function withLock(fn, waitMs = 15 * 60_000) {
 }
 
 /** Polls `probe` (→ {ok, error}) until ok or the deadline; `check` may throw to fail early. */
-async function waitUntil(what, probe, { timeoutMs, check, logHint }) {
+async function waitUntil(what, probe, { timeoutMs, check, hint }) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {
@@ -260,7 +266,7 @@ async function waitUntil(what, probe, { timeoutMs, check, logHint }) {
     last = res.error;
     if (Date.now() >= deadline) {
       const why = last ? `: ${last.message || last}` : '';
-      throw new Error(`${what} not usable after ${Math.round(timeoutMs / 1000)} s${why}${logHint ? ` (${logHint})` : ''}`);
+      throw new Error(`${what} not usable after ${Math.round(timeoutMs / 1000)} s${why}${hint ? ` (${hint})` : ''}`);
     }
     await sleep(500);
   }
@@ -812,6 +818,10 @@ async function compose(args) {
 // The three dependencies
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Each dependency: how to probe it, wait for it (`ready(timeoutMs, {check, hint})`, where
+ * `check` may throw to fail early and `hint` ends the timeout error), start and stop it.
+ */
 function dependencies() {
   const cfg = config();
   return [
@@ -819,10 +829,10 @@ function dependencies() {
       name: 'postgres',
       cfg: cfg.postgres,
       marker: 'postgres',
-      log: PG_LOG,
+      logs: [PG_LOG],
       probe: () => probePostgres(cfg.postgres),
-      ready: async (timeoutMs, check) => {
-        await waitUntil('postgres', () => probePostgres(cfg.postgres), { timeoutMs, check, logHint: `see ${rel(PG_LOG)}` });
+      ready: async (timeoutMs, opts) => {
+        await waitUntil('postgres', () => probePostgres(cfg.postgres), { timeoutMs, ...opts });
         return ensureDatabases(cfg.postgres);
       },
       start: () => startPostgres(cfg.postgres),
@@ -832,10 +842,9 @@ function dependencies() {
       name: 'redis',
       cfg: cfg.redis,
       marker: 'redis-server',
-      log: REDIS_LOG,
+      logs: [REDIS_LOG],
       probe: () => probeRedis(cfg.redis),
-      ready: (timeoutMs, check) =>
-        waitUntil('redis', () => probeRedis(cfg.redis), { timeoutMs, check, logHint: `see ${rel(REDIS_LOG)}` }),
+      ready: (timeoutMs, opts) => waitUntil('redis', () => probeRedis(cfg.redis), { timeoutMs, ...opts }),
       start: () => startRedis(cfg.redis),
       stop: (pid) => killAndWait(pid, 'redis-server'),
     },
@@ -843,24 +852,30 @@ function dependencies() {
       name: 'kafka',
       cfg: cfg.kafka,
       marker: 'kafka.Kafka',
-      log: KAFKA_LOG,
+      logs: [KAFKA_LOG, KAFKA_OUT],
       probe: () => probeKafka(cfg.kafka),
-      ready: async (timeoutMs, check) => {
+      ready: async (timeoutMs, opts) => {
         const deadline = Date.now() + timeoutMs;
-        const logHint = `see ${rel(KAFKA_LOG)} and ${rel(KAFKA_OUT)}`;
-        await waitUntil('kafka', (left) => probeKafka(cfg.kafka, left), { timeoutMs, check, logHint });
+        await waitUntil('kafka', (left) => probeKafka(cfg.kafka, left), { timeoutMs, ...opts });
         // A fresh broker may still be settling (e.g. creating __consumer_offsets): retry the
-        // round trip within what is left of the timeout.
-        await waitUntil('kafka (produce/consume round trip)', (left) => kafkaRoundTrip(cfg.kafka, Math.min(left, 30_000)), {
-          timeoutMs: Math.max(deadline - Date.now(), 30_000),
-          check,
-          logHint,
-        });
+        // round trip within what is left of the timeout (at least 30 s).
+        await waitUntil(
+          'kafka (produce/consume round trip)',
+          (left) => kafkaRoundTrip(cfg.kafka, Math.min(left, 30_000)),
+          { timeoutMs: Math.max(deadline - Date.now(), 30_000), ...opts },
+        );
       },
       start: (log) => startKafka(cfg.kafka, log),
       stop: (pid) => killAndWait(pid, 'kafka.Kafka'),
     },
   ];
+}
+
+/** The lines of a log worth quoting in an error: errors and their causes, else its end. */
+function logExcerpt(file, max = 8) {
+  const lines = tail(file, 400).split('\n');
+  const telling = lines.filter((l) => /\b(ERROR|FATAL|PANIC)\b|^Caused by:|Exception in thread|^Error:|# Error/.test(l));
+  return (telling.length ? telling : lines).slice(-max).join('\n');
 }
 
 const address = (dep) => `${dep.cfg.host}:${dep.cfg.port}`;
@@ -942,21 +957,23 @@ export async function stackUp({ timeoutMs = DEFAULT_TIMEOUT_MS, log = console.lo
         if (p.error) throw p.error;
         const { dep } = p;
         if (p.action === 'started' && p.owner === 'native') p.pid = await dep.start(log);
-        // Fail fast when a process we run dies instead of waiting out the timeout.
-        const check =
-          p.owner === 'native'
-            ? () => {
-                if (!isAlive(p.pid, dep.marker)) {
-                  const logs = dep.name === 'kafka' ? [dep.log, KAFKA_OUT] : [dep.log];
-                  const excerpt = logs.map((f) => tail(f, 10)).filter(Boolean).join('\n');
-                  throw new Error(
-                    `${dep.name} exited during start-up; see ${logs.map(rel).join(' and ')}` +
-                      (excerpt ? `\n${excerpt.replace(/^/gm, '    ')}` : ''),
-                  );
-                }
-              }
-            : undefined;
-        const created = await dep.ready(timeoutMs, check);
+        const logs = dep.logs.map(rel).join(' and ');
+        let hint;
+        let check;
+        if (p.owner === 'native') {
+          hint = `see ${logs}`;
+          // Fail fast when a process we run dies, instead of waiting out the timeout.
+          check = () => {
+            if (isAlive(p.pid, dep.marker)) return;
+            const excerpt = dep.logs.map((f) => logExcerpt(f)).filter(Boolean).join('\n');
+            throw new Error(`${dep.name} exited during start-up; see ${logs}${excerpt ? `\n${excerpt.replace(/^/gm, '    ')}` : ''}`);
+          };
+        } else if (p.owner === 'docker') {
+          hint = `see docker compose logs ${dep.name}`;
+        } else {
+          hint = `${address(dep)} is in use, but not by a server this stack started`;
+        }
+        const created = await dep.ready(timeoutMs, { check, hint });
         const state = {
           name: dep.name,
           address: address(dep),
@@ -964,7 +981,7 @@ export async function stackUp({ timeoutMs = DEFAULT_TIMEOUT_MS, log = console.lo
           action: p.action,
           owner: p.owner,
           pid: p.pid,
-          log: p.owner === 'native' ? rel(dep.log) : null,
+          log: p.owner === 'native' ? rel(dep.logs[0]) : null,
         };
         log(describe(state, created));
         return state;
@@ -1058,7 +1075,7 @@ export async function stackStatus({ log = console.log } = {}) {
       const pid = ownedPid(dep);
       const owner = pid ? 'native' : composeOwned.has(dep.name) ? 'docker' : null;
       const up = (await dep.probe()).ok;
-      return { name: dep.name, address: address(dep), up, owner, pid, log: pid ? rel(dep.log) : null };
+      return { name: dep.name, address: address(dep), up, owner, pid, log: pid ? rel(dep.logs[0]) : null };
     }),
   );
   for (const s of states) {
