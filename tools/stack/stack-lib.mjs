@@ -1020,14 +1020,14 @@ function describe(s, createdDbs) {
 
 /**
  * Stops only what this stack started (natively: recorded pids; docker: recorded compose
- * services). Servers it reused are left alone.
+ * services). Servers it reused are left alone. `only` limits it to some dependencies.
  *
- * @param {{ log?: (line: string) => void }} [options]
+ * @param {{ log?: (line: string) => void, only?: string[] }} [options]
  * @returns {Promise<DependencyState[]>}
  */
-export async function stackDown({ log = console.log } = {}) {
+export async function stackDown({ log = console.log, only } = {}) {
   return withLock(async () => {
-    const deps = dependencies();
+    const deps = dependencies().filter((dep) => !only || only.includes(dep.name));
     const composeOwned = readComposeRecord();
 
     // The three are independent: stop them concurrently (Kafka's shutdown takes seconds).

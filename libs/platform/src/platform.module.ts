@@ -39,8 +39,20 @@ export interface PlatformModuleOptions<C extends ServiceConfig> {
   producesTopics?: readonly string[];
   /** Connect to Redis (the config must then carry REDIS_URL). */
   redis?: boolean;
-  /** How callers are identified; services behind the gateway keep the default. */
-  identityResolver?: Type<IdentityResolver>;
+  /**
+   * How callers are identified. Services behind the gateway keep `forwarded` (the gateway's
+   * signed header). The gateway says `custom` and registers `accessControlProviders(itsResolver)`.
+   */
+  identity?: 'forwarded' | 'custom';
+}
+
+/** The global access guard and the resolver it asks who a request comes from. */
+export function accessControlProviders(resolver: Type<IdentityResolver>): Provider[] {
+  return [
+    resolver,
+    { provide: IdentityResolver, useExisting: resolver },
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ];
 }
 
 /** Starts messaging after boot and stops it (consumers, outbox flush, producer, Redis) on shutdown. */
@@ -93,13 +105,12 @@ export class PlatformModule {
             consumerMaxAttempts: config.CONSUMER_MAX_ATTEMPTS,
           }),
       },
-      { provide: IdentityResolver, useClass: options.identityResolver ?? SignedIdentityResolver },
-      { provide: APP_GUARD, useClass: AccessGuard },
+      ...(options.identity === 'custom' ? [] : accessControlProviders(SignedIdentityResolver)),
       { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       { provide: APP_PIPE, useFactory: createValidationPipe },
       { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
     ];
-    const exported: (string | symbol | Provider | typeof IdentityResolver)[] = [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, Messaging, IdentityResolver];
+    const exported: (string | symbol | Provider)[] = [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, Messaging];
     if (options.redis) {
       const url = (config as unknown as WithRedis).REDIS_URL;
       providers.push({ provide: Redis, useFactory: () => createRedis(url) });

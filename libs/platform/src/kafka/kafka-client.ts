@@ -32,10 +32,13 @@ export function createKafka(clientId: string, brokers: string, logger: PinoLogge
   });
 }
 
-/** An idempotent producer (no duplicates from its own retries; the outbox handles the rest). */
+/**
+ * The producer behind the outbox relay and dead-lettering. Delivery is at-least-once by design
+ * (consumers' inboxes drop duplicates), so kafkajs's still-experimental idempotent mode is not
+ * used; one request in flight keeps a partition's events in order across retries.
+ */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
-    idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,

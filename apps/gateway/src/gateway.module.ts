@@ -1,0 +1,43 @@
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { accessControlProviders, PlatformModule } from '@kami/platform';
+import { Topics } from '@kami/contracts';
+import type { GatewayConfig } from './config/gateway.config';
+import { GATEWAY_ENTITIES, GATEWAY_MIGRATIONS } from './database/gateway.migrations';
+import { SystemHealthController } from './health/system-health.controller';
+import { GatewayIdentityResolver } from './identity/gateway-identity.resolver';
+import { IdentityModule } from './identity/identity.module';
+import { RateLimitMiddleware } from './rate-limit/rate-limit.middleware';
+import { JsonBodyMiddleware } from './routing/json-body.middleware';
+import { ProxyMiddleware } from './routing/proxy.middleware';
+
+/** The gateway: identity, rate limiting, routing to the services, API docs. */
+@Module({})
+export class GatewayModule implements NestModule {
+  static register(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: 'gateway',
+          config,
+          entities: GATEWAY_ENTITIES,
+          migrations: GATEWAY_MIGRATIONS,
+          producesTopics: [Topics.IdentityOrganisation],
+          redis: true,
+          identity: 'custom',
+        }),
+        IdentityModule,
+      ],
+      controllers: [SystemHealthController],
+      providers: [...accessControlProviders(GatewayIdentityResolver), RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(RateLimitMiddleware, ProxyMiddleware)
+      .exclude({ path: 'health/{*path}', method: RequestMethod.ALL }, 'health', 'metrics')
+      .forRoutes('*');
+    consumer.apply(JsonBodyMiddleware).forRoutes('api/v1/identity/{*path}');
+  }
+}

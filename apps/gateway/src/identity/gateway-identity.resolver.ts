@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { IdentityResolver, type Identity } from '@kami/platform';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { API_KEY_PREFIX } from './credentials';
+import { SessionsService } from './sessions/sessions.service';
+
+export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * The gateway's way of knowing a caller: `X-Api-Key: kami_...` or `Authorization: Bearer kami_...`
+ * for API keys, `Authorization: Bearer <jwt>` for portal sessions. A credential that is present
+ * but wrong is an error (401 with its code), not an anonymous request.
+ */
+@Injectable()
+export class GatewayIdentityResolver extends IdentityResolver {
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly sessions: SessionsService,
+  ) {
+    super();
+  }
+
+  async resolve(request: Request): Promise<Identity | undefined> {
+    const apiKeyHeader = request.headers[API_KEY_HEADER];
+    if (typeof apiKeyHeader === 'string' && apiKeyHeader) return this.apiKeys.authenticate(apiKeyHeader.trim());
+    const authorization = request.headers.authorization;
+    if (!authorization) return undefined;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) return undefined;
+    const token = match[1]!;
+    return token.startsWith(API_KEY_PREFIX) ? this.apiKeys.authenticate(token) : this.sessions.identify(token);
+  }
+}

@@ -1,0 +1,93 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Access, CurrentIdentity, Public, type Identity } from '@kami/platform';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import {
+  ApiKeyDto,
+  CreateApiKeyDto,
+  CreatedApiKeyDto,
+  IdentityDto,
+  LoginDto,
+  OrganisationDto,
+  RegisterOrganisationDto,
+  SessionDto,
+  SupplierProfileDto,
+} from './dto/identity.dto';
+import { OrganisationsService } from './organisations/organisations.service';
+import { SessionsService } from './sessions/sessions.service';
+
+@ApiTags('identity')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('api/v1/identity')
+export class IdentityController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly organisations: OrganisationsService,
+  ) {}
+
+  @Public()
+  @Post('sessions')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Log in with email and password; returns a short-lived session token' })
+  @ApiCreatedResponse({ type: SessionDto })
+  login(@Body() body: LoginDto): Promise<SessionDto> {
+    return this.sessions.login(body.email, body.password);
+  }
+
+  @Get('me')
+  @ApiOperation({ summary: 'Who the caller is' })
+  @ApiOkResponse({ type: IdentityDto })
+  me(@CurrentIdentity() identity: Identity): Identity {
+    return identity;
+  }
+
+  @Get('organisation')
+  @ApiOperation({ summary: 'The caller’s organisation' })
+  @ApiOkResponse({ type: OrganisationDto })
+  organisation(@CurrentIdentity() identity: Identity): Promise<OrganisationDto> {
+    return this.organisations.get(identity.organisationId);
+  }
+
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
+  @Post('organisations')
+  @ApiOperation({ summary: 'Operators register a supplier, merchant or operator organisation with its first admin' })
+  @ApiCreatedResponse({ type: OrganisationDto })
+  register(@Body() body: RegisterOrganisationDto, @Req() request: Request & { id?: string }): Promise<OrganisationDto> {
+    return this.organisations.register(body, request.id);
+  }
+
+  @Access({ organisationTypes: ['supplier'], roles: ['admin'] })
+  @Put('supplier-profile')
+  @ApiOperation({ summary: 'Suppliers keep their legal details (reviewed by operators before approval)' })
+  @ApiOkResponse({ type: OrganisationDto })
+  supplierProfile(@CurrentIdentity() identity: Identity, @Body() body: SupplierProfileDto): Promise<OrganisationDto> {
+    return this.organisations.updateSupplierProfile(identity.organisationId, body);
+  }
+
+  @Access({ roles: ['admin'], apiKeys: false })
+  @Post('api-keys')
+  @ApiOperation({ summary: 'Create an API key; the whole key is in this response only' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  createApiKey(@CurrentIdentity() identity: Identity, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(identity, body.name);
+  }
+
+  @Access({ apiKeys: false })
+  @Get('api-keys')
+  @ApiOperation({ summary: 'The organisation’s API keys (prefixes only)' })
+  @ApiOkResponse({ type: ApiKeyDto, isArray: true })
+  async listApiKeys(@CurrentIdentity() identity: Identity): Promise<{ items: ApiKeyDto[] }> {
+    return { items: await this.apiKeys.list(identity.organisationId) };
+  }
+
+  @Access({ roles: ['admin'], apiKeys: false })
+  @Delete('api-keys/:id')
+  @ApiOperation({ summary: 'Revoke an API key at once' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  revokeApiKey(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto> {
+    return this.apiKeys.revoke(identity.organisationId, id);
+  }
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type Repository } from 'typeorm';
+import { OrganisationRegistered } from '@kami/contracts';
+import { Messaging } from '@kami/platform';
+import { hashPassword } from '../credentials';
+import { emailTaken } from '../identity.errors';
+import { UserEntity } from '../users/user.entity';
+import type { OrganisationDto, RegisterOrganisationDto, SupplierProfileDto } from '../dto/identity.dto';
+import { OrganisationEntity } from './organisation.entity';
+
+const toDto = (org: OrganisationEntity): OrganisationDto => ({
+  id: org.id,
+  name: org.name,
+  type: org.type,
+  supplierProfile: org.supplierProfile,
+  createdAt: org.createdAt.toISOString(),
+});
+
+/** Organisations and their first admin; registration is announced on Kafka through the outbox. */
+@Injectable()
+export class OrganisationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(OrganisationEntity) private readonly organisations: Repository<OrganisationEntity>,
+    private readonly messaging: Messaging,
+  ) {}
+
+  async register(input: RegisterOrganisationDto, traceId?: string): Promise<OrganisationDto & { adminUserId: string }> {
+    const passwordHash = await hashPassword(input.admin.password);
+    const result = await this.dataSource.transaction(async (manager) => {
+      const taken = await manager.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: input.admin.email }).getExists();
+      if (taken) throw emailTaken();
+      const organisation = await manager.getRepository(OrganisationEntity).save(
+        manager.getRepository(OrganisationEntity).create({ id: randomUUID(), name: input.name, type: input.type, supplierProfile: null }),
+      );
+      const admin = await manager.getRepository(UserEntity).save(
+        manager.getRepository(UserEntity).create({
+          id: randomUUID(),
+          organisationId: organisation.id,
+          email: input.admin.email,
+          passwordHash,
+          roles: ['admin'],
+        }),
+      );
+      await this.messaging.outbox.append(manager, OrganisationRegistered, {
+        aggregateId: organisation.id,
+        payload: { organisationId: organisation.id, type: organisation.type, name: organisation.name },
+        traceId,
+      });
+      return { ...toDto(organisation), adminUserId: admin.id };
+    });
+    this.messaging.relay.nudge();
+    return result;
+  }
+
+  async get(organisationId: string): Promise<OrganisationDto> {
+    return toDto(await this.organisations.findOneByOrFail({ id: organisationId }));
+  }
+
+  async updateSupplierProfile(organisationId: string, profile: SupplierProfileDto): Promise<OrganisationDto> {
+    await this.organisations.update({ id: organisationId, type: 'supplier' }, { supplierProfile: { ...profile } });
+    return this.get(organisationId);
+  }
+}

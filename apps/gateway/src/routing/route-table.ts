@@ -1,0 +1,32 @@
+import type { GatewayConfig } from '../config/gateway.config';
+
+export type UpstreamService = 'catalog' | 'vault' | 'ordering' | 'delivery' | 'settlement';
+
+export interface Route {
+  /** Path prefix under which requests go to the service, unchanged. */
+  prefix: string;
+  service: UpstreamService;
+}
+
+/** `/api/v1/<area>/...` → the service that owns the area. The gateway answers `/api/v1/identity` itself. */
+export const ROUTES: readonly Route[] = [
+  { prefix: '/api/v1/catalog', service: 'catalog' },
+  { prefix: '/api/v1/vault', service: 'vault' },
+  { prefix: '/api/v1/orders', service: 'ordering' },
+  { prefix: '/api/v1/delivery', service: 'delivery' },
+  { prefix: '/api/v1/settlement', service: 'settlement' },
+];
+
+export function upstreamUrls(config: GatewayConfig): Record<UpstreamService, string> {
+  return {
+    catalog: config.CATALOG_URL,
+    vault: config.VAULT_URL,
+    ordering: config.ORDERING_URL,
+    delivery: config.DELIVERY_URL,
+    settlement: config.SETTLEMENT_URL,
+  };
+}
+
+export function routeFor(path: string): Route | undefined {
+  return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`) || path.startsWith(`${r.prefix}?`));
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { deadLetterTopicOf } from '@kami/contracts';
+import {
+  createTestDatabase,
+  createTopics,
+  eventually,
+  readTopic,
+  testInfrastructure,
+  testKafka,
+  testNames,
+  type TestDatabase,
+} from '@kami/testing';
+// Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
+import { createServiceDataSource } from '../src/database/data-source';
+import { EventConsumer } from '../src/kafka/event-consumer';
+import { createKafka, createProducer } from '../src/kafka/kafka-client';
+import { WIDGET_CREATED, widgetCreatedEvent, type WidgetCreatedPayload } from './fixtures/widget-events';
+
+const text = (message: KafkaMessage, name: string): string | undefined => message.headers?.[name]?.toString('utf8');
+
+function envelope(type: string, widgetId: string, payload: Record<string, unknown>): { id: string; value: string } {
+  const id = randomUUID();
+  const value = JSON.stringify({ id, type, occurredAt: new Date().toISOString(), aggregateId: widgetId, payload, traceId: `trace-${widgetId}` });
+  return { id, value };
+}
+
+describe('event consumer: poison messages go to the dead-letter topic and the consumer keeps going', () => {
+  const names = testNames('dead_letter');
+  const topic = names.topic('widget');
+  const dlt = deadLetterTopicOf(topic);
+  const groupId = names.group('widget-applier');
+  const widgetCreated = widgetCreatedEvent(topic);
+  const logger = pino({ level: 'silent' });
+
+  let db: TestDatabase | undefined;
+  let dataSource: DataSource | undefined;
+  let kafka: Kafka;
+  let rawProducer: Producer | undefined;
+  let consumerProducer: Producer | undefined;
+  let consumer: EventConsumer | undefined;
+  /** Handler invocations per widget id (successful or not). */
+  const attempts = new Map<string, number>();
+
+  const applied = async (): Promise<{ event_id: string; widget_id: string }[]> =>
+    dataSource!.query(`SELECT event_id, widget_id FROM widget_applied ORDER BY widget_id, event_id`);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('dead_letter');
+    dataSource = createServiceDataSource({ url: db.url, service: 'test-dead-letter', poolSize: 4 });
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.query(`CREATE TABLE widget_applied (event_id uuid NOT NULL, widget_id text NOT NULL)`);
+
+    kafka = await testKafka('dead-letter-spec');
+    // One partition: the messages are handled in the order they were produced.
+    await createTopics(kafka, [topic, dlt], 1);
+    rawProducer = kafka.producer();
+    await rawProducer.connect();
+
+    const consumerKafka = createKafka('test-dead-letter', (await testInfrastructure()).kafkaBrokers, logger);
+    consumerProducer = createProducer(consumerKafka);
+    await consumerProducer.connect();
+    consumer = new EventConsumer({
+      kafka: consumerKafka,
+      dataSource,
+      producer: consumerProducer,
+      groupId,
+      logger,
+      maxAttempts: 3,
+      retryDelayMs: 20,
+      maxRetryDelayMs: 100,
+      subscriptions: [
+        {
+          events: [widgetCreated],
+          handler: async (event, context) => {
+            const payload = event.payload as WidgetCreatedPayload;
+            const attempt = (attempts.get(payload.widgetId) ?? 0) + 1;
+            attempts.set(payload.widgetId, attempt);
+            // The effect is written before failing: a failed attempt must leave nothing behind.
+            await context.manager.query(`INSERT INTO widget_applied (event_id, widget_id) VALUES ($1, $2)`, [event.id, payload.widgetId]);
+            if (payload.name === 'always fails') throw new Error('warehouse system unreachable');
+            if (payload.name === 'fails twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
+          },
+        },
+      ],
+    });
+    await consumer.start();
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await consumerProducer?.disconnect();
+    await rawProducer?.disconnect();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('dead-letters each bad message with its reason, applies the good ones once, and retries a flaky handler', async () => {
+    const first = envelope(WIDGET_CREATED, 'w-1-first', { widgetId: 'w-1-first', name: 'First', priceMinor: 100 });
+    const notJson = { id: 'not-json', value: '{"id": "oops", this is not json' };
+    const missingField = envelope(WIDGET_CREATED, 'w-3-missing', { widgetId: 'w-3-missing', priceMinor: 100 });
+    const unknownType = envelope('test.widget.melted', 'w-4-unknown', { widgetId: 'w-4-unknown', name: 'Unknown', priceMinor: 100 });
+    const alwaysFails = envelope(WIDGET_CREATED, 'w-5-always', { widgetId: 'w-5-always', name: 'always fails', priceMinor: 100 });
+    const flaky = envelope(WIDGET_CREATED, 'w-6-flaky', { widgetId: 'w-6-flaky', name: 'fails twice', priceMinor: 100 });
+    const last = envelope(WIDGET_CREATED, 'w-7-last', { widgetId: 'w-7-last', name: 'Last', priceMinor: 100 });
+    const produced = [first, notJson, missingField, unknownType, alwaysFails, flaky, last];
+    await rawProducer!.send({
+      topic,
+      messages: produced.map((m, i) => ({ key: `key-${i}`, value: m.value, headers: { 'produced-as': m.id } })),
+    });
+
+    // The last event comes after every poison message on the single partition: once it is
+    // applied, the consumer has got past all of them.
+    await eventually(applied, (rows) => rows.some((r) => r.widget_id === 'w-7-last'), {
+      what: 'the event produced after the poison messages to be applied',
+    });
+
+    expect(await applied()).toEqual([
+      { event_id: first.id, widget_id: 'w-1-first' },
+      { event_id: flaky.id, widget_id: 'w-6-flaky' },
+      { event_id: last.id, widget_id: 'w-7-last' },
+    ]);
+    expect(Object.fromEntries(attempts)).toEqual({ 'w-1-first': 1, 'w-5-always': 3, 'w-6-flaky': 3, 'w-7-last': 1 });
+    const inbox: { event_id: string }[] = await dataSource!.query(`SELECT event_id FROM platform_inbox WHERE consumer = $1 ORDER BY event_id`, [groupId]);
+    expect(inbox.map((r) => r.event_id)).toEqual([first.id, flaky.id, last.id].sort());
+
+    const deadLetters = await readTopic(kafka, dlt);
+    expect(deadLetters.map((m) => text(m, 'produced-as'))).toEqual([notJson.id, missingField.id, unknownType.id, alwaysFails.id]);
+    const reasons = Object.fromEntries(deadLetters.map((m) => [text(m, 'produced-as'), text(m, 'dlt-reason')]));
+    expect(reasons[notJson.id]).toMatch(/not JSON/);
+    expect(reasons[missingField.id]).toMatch(/payload/);
+    expect(reasons[missingField.id]).toMatch(/\bname\b/);
+    expect(reasons[unknownType.id]).toMatch(/unexpected event type "test\.widget\.melted"/);
+    expect(reasons[alwaysFails.id]).toMatch(/handler failed after 3 attempt/);
+    expect(reasons[alwaysFails.id]).toMatch(/warehouse system unreachable/);
+    for (const [i, message] of deadLetters.entries()) {
+      const original = [notJson, missingField, unknownType, alwaysFails][i];
+      // The original bytes and key are kept, with where they came from.
+      expect(message.value?.toString('utf8')).toBe(original.value);
+      expect(message.key?.toString('utf8')).toBe(`key-${produced.indexOf(original)}`);
+      expect(text(message, 'dlt-source-topic')).toBe(topic);
+      expect(text(message, 'dlt-source-offset')).toBe(String(produced.indexOf(original)));
+      expect(text(message, 'dlt-consumer')).toBe(groupId);
+    }
+  });
+});

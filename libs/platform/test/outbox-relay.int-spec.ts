@@ -1,0 +1,180 @@
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { deadLetterTopicOf, type EventEnvelope } from '@kami/contracts';
+// Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
+import { createServiceDataSource } from '../src/database/data-source';
+import { OutboxWriter } from '../src/kafka/outbox-writer';
+import {
+  createTestDatabase,
+  createTopics,
+  eventually,
+  readTopic,
+  spawnTs,
+  testInfrastructure,
+  testKafka,
+  testNames,
+  type SpawnedProcess,
+  type TestDatabase,
+} from '@kami/testing';
+import { widgetCreatedEvent, type WidgetCreatedPayload } from './fixtures/widget-events';
+
+const RELAY = 'libs/platform/test/fixtures/relay.ts';
+const CONSUMER = 'libs/platform/test/fixtures/consumer.ts';
+const N = 5;
+const PARTITIONS = 3;
+
+const header = (message: KafkaMessage, name: string): string | undefined => message.headers?.[name]?.toString('utf8');
+
+async function migratedDataSource(url: string, service: string): Promise<DataSource> {
+  const dataSource = createServiceDataSource({ url, service, poolSize: 4 });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+describe('outbox relay → Kafka → event consumer (separate processes)', () => {
+  const names = testNames('outbox_relay');
+  const topic = names.topic('widget');
+  const groupId = names.group('widget-seen');
+  const widgetCreated = widgetCreatedEvent(topic);
+
+  let brokers: string;
+  let producerDb: TestDatabase | undefined;
+  let consumerDb: TestDatabase | undefined;
+  let producerSide: DataSource | undefined;
+  let consumerSide: DataSource | undefined;
+  let kafka: Kafka;
+  let admin: Admin | undefined;
+  const children: SpawnedProcess[] = [];
+
+  const spawn = (entry: string, env: Record<string, string>): SpawnedProcess => {
+    const child = spawnTs(entry, { KAFKA_BROKERS: brokers, ...env });
+    children.push(child);
+    return child;
+  };
+
+  const outboxState = async (): Promise<{ pending: number; published: number }> => {
+    const [row] = await producerSide!.query(
+      `SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS pending,
+              count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published
+         FROM platform_outbox`,
+    );
+    return row;
+  };
+
+  beforeAll(async () => {
+    brokers = (await testInfrastructure()).kafkaBrokers;
+    [producerDb, consumerDb] = await Promise.all([createTestDatabase('outbox_relay_producer'), createTestDatabase('outbox_relay_consumer')]);
+    producerSide = await migratedDataSource(producerDb.url, 'test-producer');
+    consumerSide = await migratedDataSource(consumerDb.url, 'test-consumer-check');
+    await producerSide.query(`CREATE TABLE widget (id text PRIMARY KEY, name text NOT NULL, price_minor bigint NOT NULL)`);
+    await consumerSide.query(`CREATE TABLE widget_seen (event_id uuid NOT NULL, widget_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now())`);
+    kafka = await testKafka('outbox-relay-spec');
+    await createTopics(kafka, [topic, deadLetterTopicOf(topic)], PARTITIONS);
+    admin = kafka.admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(children.map((child) => child.stop()));
+    await admin?.disconnect();
+    await Promise.allSettled([producerSide?.destroy(), consumerSide?.destroy()]);
+    await Promise.allSettled([producerDb?.drop(), consumerDb?.drop()]);
+  });
+
+  it('delivers an event committed through the outbox exactly once, even when the relay dies after publishing and before marking it sent', async () => {
+    // The consumer runs in its own process, from the beginning of the topic, the whole time.
+    const consumer = spawn(CONSUMER, { DATABASE_URL: consumerDb!.url, TOPIC: topic, GROUP_ID: groupId });
+    await consumer.waitForOutput(/consumer started/);
+
+    // N business changes, each committed with its event in one transaction.
+    const writer = new OutboxWriter();
+    const written: EventEnvelope<WidgetCreatedPayload>[] = [];
+    for (let i = 0; i < N; i += 1) {
+      const widgetId = `widget-${i}`;
+      const envelope = await producerSide!.transaction(async (manager) => {
+        await manager.query(`INSERT INTO widget (id, name, price_minor) VALUES ($1, $2, $3)`, [widgetId, `Widget ${i}`, 100 * i]);
+        return writer.append(manager, widgetCreated, {
+          aggregateId: widgetId,
+          payload: { widgetId, name: `Widget ${i}`, priceMinor: 100 * i },
+          traceId: `trace-${i}`,
+        });
+      });
+      written.push(envelope);
+    }
+    const eventIds = written.map((e) => e.id).sort();
+    expect(await producerSide!.query(`SELECT count(*)::int AS n FROM widget`)).toEqual([{ n: N }]);
+    expect(await outboxState()).toEqual({ pending: N, published: 0 });
+
+    // 1. A relay publishes the batch, Kafka acknowledges it, and the process is killed before the UPDATE commits.
+    const crashing = spawn(RELAY, { DATABASE_URL: producerDb!.url, RELAY_CRASH_AFTER_PUBLISH: '1', RELAY_SERVICE: 'relay-crash' });
+    const crashed = await crashing.exited;
+    expect(crashed).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(crashing.output()).toContain(`published ${N} event(s)`);
+    // PostgreSQL notices the dead connection and rolls its transaction back (releasing the row locks).
+    await eventually(
+      async () =>
+        (
+          await producerSide!.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'kami-relay-crash'`, [
+            producerDb!.name,
+          ])
+        )[0].n as number,
+      (n) => n === 0,
+      { what: 'the killed relay’s database session to end' },
+    );
+    expect(await outboxState()).toEqual({ pending: N, published: 0 });
+    const afterCrash = await readTopic(kafka, topic);
+    expect(afterCrash.map((m) => header(m, 'event-id')).sort()).toEqual(eventIds);
+
+    // 2. The relay restarts, publishes the same events again and marks them sent.
+    const relay = spawn(RELAY, { DATABASE_URL: producerDb!.url, RELAY_SERVICE: 'relay' });
+    await eventually(outboxState, (s) => s.pending === 0, { what: 'the restarted relay to mark the outbox published' });
+    expect(await outboxState()).toEqual({ pending: 0, published: N });
+    await relay.stop();
+    expect(await relay.exited).toEqual({ code: 0, signal: null });
+
+    const onTopic = await readTopic(kafka, topic);
+    expect(onTopic).toHaveLength(2 * N);
+    const copies = new Map<string, number>();
+    for (const message of onTopic) {
+      const id = header(message, 'event-id')!;
+      copies.set(id, (copies.get(id) ?? 0) + 1);
+      const envelope = JSON.parse(message.value!.toString('utf8')) as EventEnvelope<WidgetCreatedPayload>;
+      expect(envelope.id).toBe(id);
+      // Keyed by the aggregate, so one widget's events stay in one partition.
+      expect(message.key?.toString('utf8')).toBe(envelope.aggregateId);
+    }
+    expect([...copies.keys()].sort()).toEqual(eventIds);
+    expect([...copies.values()]).toEqual(Array(N).fill(2));
+
+    // 3. The consumer has read every message on the topic (duplicates included) and committed past them...
+    const highWatermarks = new Map((await admin!.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+    expect([...highWatermarks.values()].reduce((sum, high) => sum + Number(high), 0)).toBe(2 * N);
+    await eventually(
+      async () => {
+        const [committed] = await admin!.fetchOffsets({ groupId, topics: [topic] });
+        return committed.partitions.map((p) => ({ partition: p.partition, committed: p.offset, high: highWatermarks.get(p.partition) }));
+      },
+      (partitions) => partitions.length === PARTITIONS && partitions.every((p) => p.committed === p.high),
+      { timeoutMs: 45_000, what: 'the consumer group to commit up to the high watermark' },
+    );
+
+    // ...and applied each event exactly once.
+    const seen: { event_id: string; widget_id: string }[] = await consumerSide!.query(
+      `SELECT event_id, widget_id FROM widget_seen ORDER BY widget_id`,
+    );
+    expect(seen).toEqual(
+      [...written].sort((a, b) => a.aggregateId.localeCompare(b.aggregateId)).map((e) => ({ event_id: e.id, widget_id: e.payload.widgetId })),
+    );
+    const inbox: { event_id: string; consumer: string; event_type: string }[] = await consumerSide!.query(
+      `SELECT event_id, consumer, event_type FROM platform_inbox ORDER BY event_id`,
+    );
+    expect(inbox).toEqual(eventIds.map((id) => ({ event_id: id, consumer: groupId, event_type: widgetCreated.type })));
+    // Nothing was dead-lettered along the way.
+    const [dlt] = await admin!.fetchTopicOffsets(deadLetterTopicOf(topic));
+    expect(dlt.high).toBe('0');
+
+    await consumer.stop();
+    expect(await consumer.exited).toEqual({ code: 0, signal: null });
+  }, 120_000);
+});

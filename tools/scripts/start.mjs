@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm start`: the whole system in one terminal. Stack up (PostgreSQL, Redis, Kafka), build,
+// all six services (each migrates its database at start), the demo seed, then the URL and the
+// demo logins. Ctrl-C stops every service and whatever part of the stack this run started.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { stackDown, stackUp } from '../stack/stack-lib.mjs';
+import { build } from './build.mjs';
+import { devSecrets, entryOf, SERVICES, serviceEnv } from './services.mjs';
+
+const started = performance.now();
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const COLORS = { gateway: 35, catalog: 36, vault: 33, ordering: 32, delivery: 34, settlement: 31 };
+const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+const say = (line) => console.log(`${paint('1', 'kami')}  ${line}`);
+
+const children = new Map();
+// Nest's boot chatter (one line per module and route) hides what matters in a shared terminal.
+const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+let stackStartedHere = [];
+let stopping = false;
+
+/** Pino JSON lines become `name | level message`; anything else is printed as it came. */
+function relay(name, stream) {
+  let buffer = '';
+  stream.on('data', (chunk) => {
+    buffer += chunk.toString('utf8');
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.startsWith('{"demoAccounts"')) continue;
+      let text = line;
+      try {
+        const entry = JSON.parse(line);
+        if (entry.level === 'info' && QUIET_CONTEXTS.has(entry.context)) continue;
+        const extra = entry.err?.message ? ` (${entry.err.message})` : '';
+        text = `${entry.level === 'info' ? '' : `${entry.level.toUpperCase()} `}${entry.msg ?? ''}${extra}`;
+        if (entry.req && entry.res) text = `${entry.req.method} ${entry.req.url} ${entry.res.statusCode} ${entry.responseTime} ms`;
+      } catch {
+        /* not JSON */
+      }
+      console.log(`${paint(COLORS[name] ?? 0, name.padEnd(10))}| ${text}`);
+    }
+  });
+}
+
+function run(label, entry, env) {
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  relay(label, child.stdout);
+  relay(label, child.stderr);
+  return child;
+}
+
+async function waitForHealthy(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopped');
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) return res.json();
+      last = `${res.status} ${JSON.stringify(await res.json().catch(() => ({})))}`;
+    } catch (error) {
+      last = error.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the system was not healthy within ${timeoutMs / 1000} s: ${last}`);
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping services…');
+  await Promise.all(
+    [...children.entries()].map(
+      ([name, child]) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+          void name;
+        }),
+    ),
+  );
+  if (stackStartedHere.length > 0) {
+    say(`stopping what this run started: ${stackStartedHere.join(', ')}`);
+    await stackDown({ only: stackStartedHere, log: (l) => say(l) });
+  }
+  say('stopped.');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  say('starting PostgreSQL, Redis and Kafka…');
+  const stack = await stackUp({ log: (l) => say(l) });
+  stackStartedHere = stack.deps.filter((d) => d.action === 'started').map((d) => d.name);
+  say(`building (${seconds()} s)…`);
+  build({ quiet: true });
+  const secrets = devSecrets();
+  say(`starting services (${seconds()} s)…`);
+  for (const service of SERVICES) {
+    const child = run(service.name, entryOf(service.name), serviceEnv(service, stack.env, secrets));
+    children.set(service.name, child);
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        say(paint('31', `${service.name} exited (${signal ?? code}); stopping everything`));
+        void shutdown(1);
+      }
+    });
+  }
+  await waitForHealthy('http://127.0.0.1:3000/health', 120_000);
+  const gateway = SERVICES.find((s) => s.name === 'gateway');
+  const seed = run('seed', entryOf('gateway', 'seed/demo-seed'), serviceEnv(gateway, stack.env, secrets));
+  let seedOutput = '';
+  seed.stdout.on('data', (chunk) => (seedOutput += chunk));
+  const seedCode = await new Promise((resolve) => seed.once('exit', resolve));
+  if (seedCode !== 0) throw new Error('the demo seed failed');
+  const accounts = JSON.parse(seedOutput.split('\n').find((l) => l.startsWith('{"demoAccounts"')) ?? '{"demoAccounts":[]}').demoAccounts;
+
+  say(paint('32', `Kami is up in ${seconds()} s`));
+  console.log(`
+  Portal and API   http://127.0.0.1:3000          (API docs: http://127.0.0.1:3000/api/docs)
+  System health    http://127.0.0.1:3000/health
+
+  Demo logins (POST /api/v1/identity/sessions) and API keys (header X-Api-Key):
+${accounts.map((a) => `    ${a.type.padEnd(9)}  ${`${a.email} / ${a.password}`.padEnd(40)} ${a.apiKey}`).join('\n')}
+
+  Ctrl-C stops everything.
+`);
+} catch (error) {
+  if (!stopping) {
+    say(paint('31', `start failed: ${error.message}`));
+    await shutdown(1);
+  }
+}
