@@ -12,11 +12,15 @@ module.exports = (projectRoot, overrides = {}) => ({
   rootDir: path.join(__dirname, projectRoot),
   testEnvironment: 'node',
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  // NestJS 12 ships ESM only: compile it to CommonJS for jest like our own TypeScript.
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleNameMapper: {
     '^@kami/(contracts|platform|testing)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   setupFiles: [path.join(__dirname, 'libs/testing/src/setup/jest-setup.ts')],
   testTimeout: 60_000,
+  // Service shells without tests yet still run the target; a project with tests fails on any failure.
+  passWithNoTests: true,
   ...overrides,
 });

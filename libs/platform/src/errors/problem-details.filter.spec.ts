@@ -1,48 +1,8 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
 import { DomainError, ValidationFailedError } from './domain-error';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 
-/*
- * NestJS 12 ships as ES modules only, which jest's CommonJS runtime cannot load on Node 20
- * ("Must use import to load ES Module"). Until the jest preset transforms @nestjs/*, this spec
- * replaces @nestjs/common with a stand-in of the few pieces the filter uses, shaped like Nest's
- * own (HttpException#getStatus/getResponse, @Catch, Logger).
- */
-jest.mock('@nestjs/common', () => {
-  class HttpException extends Error {
-    constructor(
-      private readonly response: string | Record<string, unknown>,
-      private readonly status: number,
-    ) {
-      super(typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? 'Http Exception'));
-    }
-    getStatus(): number {
-      return this.status;
-    }
-    getResponse(): string | Record<string, unknown> {
-      return this.response;
-    }
-  }
-  class Logger {
-    static readonly errors: unknown[][] = [];
-    constructor(readonly context?: string) {}
-    error(...args: unknown[]): void {
-      Logger.errors.push(args);
-    }
-  }
-  return {
-    HttpException,
-    Logger,
-    HttpStatus: { INTERNAL_SERVER_ERROR: 500 },
-    Catch: () => () => undefined,
-  };
-});
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const nest = require('@nestjs/common') as {
-  HttpException: new (response: string | Record<string, unknown>, status: number) => Error;
-  Logger: { errors: unknown[][] };
-};
+const loggedErrors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
 
 describe('toProblem', () => {
   it('renders a DomainError with its status, stable code, detail and extensions', () => {
@@ -94,10 +54,10 @@ describe('toProblem', () => {
   });
 
   it('maps an HttpException to its status with a stable code', () => {
-    expect(toProblem(new nest.HttpException('Cannot GET /nowhere', 404))).toMatchObject({ status: 404, code: 'not_found', detail: 'Cannot GET /nowhere' });
-    expect(toProblem(new nest.HttpException({ message: 'Too many requests' }, 429))).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(toProblem(new HttpException('Cannot GET /nowhere', 404))).toMatchObject({ status: 404, code: 'not_found', detail: 'Cannot GET /nowhere' });
+    expect(toProblem(new HttpException({ message: 'Too many requests' }, 429))).toMatchObject({ status: 429, code: 'rate_limited' });
     // A 5xx HttpException keeps its message to itself.
-    const upstream = toProblem(new nest.HttpException('upstream said: password=hunter2', 502));
+    const upstream = toProblem(new HttpException('upstream said: password=hunter2', 502));
     expect(upstream).toMatchObject({ status: 502, code: 'http_502' });
     expect(JSON.stringify(upstream)).not.toContain('hunter2');
   });
@@ -138,7 +98,7 @@ describe('ProblemDetailsFilter', () => {
   }
 
   beforeEach(() => {
-    nest.Logger.errors.length = 0;
+    loggedErrors.mockClear();
   });
 
   it('sends application/problem+json with the instance path, request id and Retry-After', () => {
@@ -148,7 +108,7 @@ describe('ProblemDetailsFilter', () => {
     expect(sent.type).toBe(PROBLEM_CONTENT_TYPE);
     expect(sent.headers['Retry-After']).toBe('7');
     expect(JSON.parse(sent.body!)).toMatchObject({ status: 429, code: 'rate_limited', instance: '/api/v1/orders', requestId: 'req-77' });
-    expect(nest.Logger.errors).toHaveLength(0);
+    expect(loggedErrors).not.toHaveBeenCalled();
   });
 
   it('logs an unknown error for operators while the client sees only internal_error', () => {
@@ -157,7 +117,7 @@ describe('ProblemDetailsFilter', () => {
     new ProblemDetailsFilter().catch(error, host);
     expect(sent.status).toBe(500);
     expect(sent.body).not.toContain('ledger out of balance');
-    expect(nest.Logger.errors).toHaveLength(1);
-    expect(nest.Logger.errors[0][0]).toMatchObject({ err: error, requestId: 'req-78' });
+    expect(loggedErrors).toHaveBeenCalledTimes(1);
+    expect(loggedErrors.mock.calls[0]![0]).toMatchObject({ err: error, requestId: 'req-78' });
   });
 });

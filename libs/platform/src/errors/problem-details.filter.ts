@@ -50,13 +50,14 @@ interface BodyParserError {
 
 /** Maps any thrown value to a problem+json body. Unknown errors become a 500 that hides internals. */
 export function toProblem(error: unknown, requestId?: string): ProblemDetails {
+  // Extensions first, so no extension can overwrite the core fields.
   const base = (status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): ProblemDetails => ({
+    ...extensions,
     type: `https://kami.dev/problems/${code.replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     code,
     ...(detail ? { detail } : {}),
-    ...extensions,
     ...(requestId ? { requestId } : {}),
   });
 

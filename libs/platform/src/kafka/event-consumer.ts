@@ -40,7 +40,17 @@ export interface EventConsumerOptions {
 
 export type HandleOutcome = 'applied' | 'duplicate' | 'dead_lettered';
 
-class PoisonMessageError extends Error {}
+// Failures of the infrastructure rather than of the event (PostgreSQL down or restarting,
+// connection lost, serialisation conflicts): the event is fine, so it must not be dead-lettered.
+// The consumer stops on the message instead and kafkajs redelivers it once things recover.
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '40001', '40P01']);
+
+export function isTransientInfrastructureError(error: unknown): boolean {
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | undefined)?.code ??
+    (error as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  return error instanceof Error && /Connection terminated|connection timeout|Connection is not established/i.test(error.message);
+}
 
 /**
  * Consumes events into an idempotent inbox: each event is applied in one transaction together
@@ -106,8 +116,8 @@ export class EventConsumer {
       return this.deadLetter(topic, partition, message, validated.reason, logger);
     }
     const envelope = validated.envelope;
-    const subscription = subscriptions.find((s) => s.events.some((d) => d.type === envelope.type));
-    if (!subscription) throw new Error(`no handler for ${envelope.type}`);
+    // validateEvent only accepts types of this topic's subscriptions, so one always matches.
+    const subscription = subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))!;
     const eventLogger = logger.child({ eventId: envelope.id, eventType: envelope.type, aggregateId: envelope.aggregateId, traceId: envelope.traceId });
 
     let attempt = 0;
@@ -124,7 +134,7 @@ export class EventConsumer {
           timeMultiple: 2,
           jitter: 'full',
           retry: async (error: unknown) => {
-            if (error instanceof PoisonMessageError) return false;
+            if (attempt >= this.options.maxAttempts) return false;
             consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'retried' });
             eventLogger.warn({ err: error, attempt }, 'event handler failed; retrying');
             await heartbeat();
@@ -133,6 +143,10 @@ export class EventConsumer {
         },
       );
     } catch (error) {
+      if (isTransientInfrastructureError(error)) {
+        eventLogger.error({ err: error, attempt }, 'infrastructure failure; the event will be redelivered, not dead-lettered');
+        throw error;
+      }
       const reason = `handler failed after ${attempt} attempt(s): ${error instanceof Error ? error.message : String(error)}`;
       return this.deadLetter(topic, partition, message, reason.slice(0, 1000), eventLogger);
     }

@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Logger as PinoLogger } from 'pino';
-import { outboxPending, outboxPublished } from '../metrics/metrics';
+import { outboxPublished } from '../metrics/metrics';
 
 interface OutboxRow {
   seq: string;
@@ -25,9 +25,12 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes committed outbox rows to Kafka in order, claiming them with FOR UPDATE SKIP LOCKED
- * so several instances of a service can run relays side by side without sending a row twice
- * concurrently. Marks rows published in the same transaction that claimed them.
+ * Publishes committed outbox rows to Kafka, claiming them with FOR UPDATE SKIP LOCKED so several
+ * instances of a service can run relays side by side without sending a row twice concurrently,
+ * and marks them published in the transaction that claimed them. One relay sends in `seq` order;
+ * with several relays, batches may interleave, so consumers must not assume strict order across
+ * events (they are idempotent, and state transitions are guarded). A topic that cannot be
+ * published to stalls the whole outbox until it can: that is deliberate, nothing is skipped.
  */
 export class OutboxRelay {
   private running = false;
@@ -81,10 +84,7 @@ export class OutboxRelay {
           FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
-      if (rows.length === 0) {
-        outboxPending.set(0);
-        return 0;
-      }
+      if (rows.length === 0) return 0;
       const byTopic = new Map<string, OutboxRow[]>();
       for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
       await this.producer.sendBatch({

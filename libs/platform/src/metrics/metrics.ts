@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One Prometheus registry per process. Labels never carry codes, keys or other secrets:
@@ -28,12 +28,6 @@ export const outboxPublished = new Counter({
   name: 'kami_outbox_published_total',
   help: 'Events the outbox relay published to Kafka',
   labelNames: ['topic'] as const,
-  registers: [metricsRegistry],
-});
-
-export const outboxPending = new Gauge({
-  name: 'kami_outbox_pending',
-  help: 'Events waiting in the outbox at the last relay pass',
   registers: [metricsRegistry],
 });
 

@@ -1,0 +1,347 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { createTestDatabase, spawnTs, testInfrastructure, testNames, type SpawnedProcess, type TestDatabase } from '@kami/testing';
+import { hashPassword } from '../src/identity/credentials';
+
+/*
+ * One real gateway (apps/gateway/src/main.ts) and one real catalog service (apps/catalog/src/main.ts)
+ * per test file, as child processes with their own fresh databases, free ports, random secrets and
+ * a Redis key prefix of their own. Extra gateway instances (other rate limits) share the main
+ * gateway's database, secrets and catalog, but count in their own Redis prefix.
+ *
+ * Only plain Node libraries are imported here (no @kami/platform, no Nest): jest's CommonJS
+ * runtime cannot load Nest 12's ES modules, and the test should see the system from outside anyway.
+ */
+
+const GATEWAY_ENTRY = 'apps/gateway/src/main.ts';
+const CATALOG_ENTRY = 'apps/catalog/src/main.ts';
+const READY_TIMEOUT_MS = 60_000;
+
+export interface RateLimits {
+  RATE_LIMIT_PER_IP?: number;
+  RATE_LIMIT_PER_API_KEY?: number;
+  RATE_LIMIT_LOGIN_PER_IP?: number;
+  RATE_LIMIT_WINDOW_SECONDS?: number;
+}
+
+export interface HarnessOptions {
+  /** Names the databases and Redis prefixes (letters, digits, underscores). */
+  label: string;
+  /** Rate limits of the main gateway. */
+  limits?: RateLimits;
+  /** Further gateway instances by name, each with its own limits (same database, secrets and catalog). */
+  extraGateways?: Record<string, RateLimits>;
+}
+
+export interface RequestOptions {
+  /** Portal session token or API key, sent as `Authorization: Bearer ...`. */
+  token?: string;
+  /** Sent as `X-Api-Key`. */
+  apiKey?: string;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as is, with content-type application/json (for malformed bodies). */
+  rawJson?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  contentType: string;
+  /** Parsed JSON when the response is JSON (including problem+json), else undefined. */
+  body: T;
+  text: string;
+}
+
+export interface HttpTarget {
+  url: string;
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+}
+
+export interface GatewayInstance extends HttpTarget {
+  redisPrefix: string;
+  process: SpawnedProcess;
+}
+
+export interface OrganisationInput {
+  name: string;
+  type: 'supplier' | 'merchant' | 'operator';
+  admin: { email: string; password: string };
+}
+
+export interface Account {
+  organisationId: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+export interface GatewayHarness {
+  gateway: GatewayInstance;
+  gateways: Record<string, GatewayInstance>;
+  catalog: HttpTarget & { process: SpawnedProcess };
+  /** The secrets the processes were started with (tests forge headers and tokens with them). */
+  secrets: { internalIdentity: string; jwt: string };
+  gatewayDatabase: TestDatabase;
+  catalogDatabase: TestDatabase;
+  /** Runs SQL in the gateway's database. */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Creates the first operator organisation and its admin directly in the database (there is no public sign-up), then logs in. */
+  bootstrapOperator(input?: Partial<OrganisationInput['admin']> & { name?: string }): Promise<Account>;
+  login(email: string, password: string): Promise<ApiResponse>;
+  /** Logs in and returns the token; throws unless the login succeeded. */
+  loginToken(email: string, password: string): Promise<string>;
+  registerOrganisation(operatorToken: string, input: OrganisationInput): Promise<ApiResponse>;
+  /** Registers an organisation through the API and logs its admin in; throws unless both succeeded. */
+  createAccount(operatorToken: string, type: OrganisationInput['type'], name?: string): Promise<Account>;
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the OS picks it; it is released before the service binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Distinct ports for one harness (a port is never handed out twice within it). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+const secret = (): string => randomBytes(32).toString('base64url');
+
+export function httpTarget(url: string): HttpTarget {
+  return {
+    url,
+    async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+      const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+      if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+      if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
+      let body: string | undefined;
+      if (options.json !== undefined || options.rawJson !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = options.rawJson ?? JSON.stringify(options.json);
+      }
+      const response = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await response.text();
+      const contentType = response.headers.get('content-type') ?? '';
+      let parsed: unknown;
+      if (/json/.test(contentType) && text) parsed = JSON.parse(text);
+      return { status: response.status, headers: response.headers, contentType, body: parsed as T, text };
+    },
+  };
+}
+
+/** Polls `GET /health/ready` until it answers 200; fails at once if the process ends, or at the deadline. */
+async function waitUntilReady(name: string, target: HttpTarget, proc: SpawnedProcess): Promise<void> {
+  let ended = false;
+  void proc.exited.then(() => (ended = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  for (;;) {
+    if (ended) throw new Error(`${name} exited before it was ready:\n${proc.output().slice(-4000)}`);
+    if (Date.now() > deadline) throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms (last: ${last}):\n${proc.output().slice(-4000)}`);
+    try {
+      const response = await fetch(`${target.url}/health/ready`, { signal: AbortSignal.timeout(3000) });
+      if (response.status === 200) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A signed `x-kami-identity` header in the gateway's wire format (HMAC-SHA256 over the base64url
+ * JSON body), written independently of the platform code so tests can forge one.
+ */
+export function signIdentityHeader(
+  identity: { organisationId: string; organisationType: string; principalType: 'user' | 'api_key'; principalId: string; roles: string[] },
+  audience: string,
+  secretKey: string,
+  ttlSeconds = 60,
+): string {
+  const body = Buffer.from(JSON.stringify({ ...identity, aud: audience, exp: Math.floor(Date.now() / 1000) + ttlSeconds })).toString('base64url');
+  return `${body}.${createHmac('sha256', secretKey).update(body).digest('base64url')}`;
+}
+
+/** An HS256 JWT with the given claims (for expired, foreign or otherwise bad session tokens). */
+export function signJwt(claims: Record<string, unknown>, secretKey: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+  const encode = (part: unknown): string => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const unsigned = `${encode(header)}.${encode(claims)}`;
+  return `${unsigned}.${createHmac('sha256', secretKey).update(unsigned).digest('base64url')}`;
+}
+
+export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
+  const infra = await testInfrastructure();
+  const secrets = { internalIdentity: secret(), jwt: secret() };
+  const extraNames = Object.keys(options.extraGateways ?? {});
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const processes: SpawnedProcess[] = [];
+  const redisPrefixes: string[] = [];
+
+  const cleanup = async (): Promise<void> => {
+    await Promise.allSettled(processes.map((p) => p.stop()));
+    await Promise.allSettled(cleanups.map((fn) => fn()));
+    if (redisPrefixes.length > 0) {
+      const redis = new Redis(infra.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      try {
+        await redis.connect();
+        for (const prefix of redisPrefixes) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+            cursor = next;
+            if (keys.length > 0) await redis.del(...keys);
+          } while (cursor !== '0');
+        }
+      } catch {
+        // Rate-limit keys expire with their window anyway.
+      } finally {
+        redis.disconnect();
+      }
+    }
+  };
+
+  try {
+    const [gatewayDatabase, catalogDatabase] = await Promise.all([createTestDatabase(`gw_${options.label}`), createTestDatabase(`cat_${options.label}`)]);
+    cleanups.push(() => gatewayDatabase.drop(), () => catalogDatabase.drop());
+    // The last port is left unbound: the other services' URLs point there (they answer 503).
+    const [catalogPort, unusedPort, mainPort, ...extraPorts] = await freePorts(3 + extraNames.length);
+    const unusedUrl = `http://127.0.0.1:${unusedPort}`;
+    const common = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      INTERNAL_IDENTITY_SECRET: secrets.internalIdentity,
+      RUN_MIGRATIONS_ON_START: 'true',
+    };
+
+    const catalogProcess = spawnTs(CATALOG_ENTRY, { ...common, PORT: String(catalogPort), DATABASE_URL: catalogDatabase.url });
+    processes.push(catalogProcess);
+    const catalog = { ...httpTarget(`http://127.0.0.1:${catalogPort}`), process: catalogProcess };
+
+    const spawnGateway = (port: number, limits: RateLimits, migrate: boolean): GatewayInstance => {
+      const redisPrefix = testNames(`gateway_${options.label}`).redisPrefix;
+      redisPrefixes.push(redisPrefix);
+      const proc = spawnTs(GATEWAY_ENTRY, {
+        ...common,
+        PORT: String(port),
+        DATABASE_URL: gatewayDatabase.url,
+        // Extra instances share the main one's database; only the main one migrates it.
+        RUN_MIGRATIONS_ON_START: String(migrate),
+        REDIS_URL: infra.redisUrl,
+        REDIS_KEY_PREFIX: redisPrefix,
+        JWT_SECRET: secrets.jwt,
+        CATALOG_URL: catalog.url,
+        VAULT_URL: unusedUrl,
+        ORDERING_URL: unusedUrl,
+        DELIVERY_URL: unusedUrl,
+        SETTLEMENT_URL: unusedUrl,
+        ...Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, String(value)])),
+      });
+      processes.push(proc);
+      return { ...httpTarget(`http://127.0.0.1:${port}`), redisPrefix, process: proc };
+    };
+
+    const gateway = spawnGateway(mainPort!, options.limits ?? {}, true);
+    const gateways: Record<string, GatewayInstance> = {};
+    extraNames.forEach((name, i) => (gateways[name] = spawnGateway(extraPorts[i]!, options.extraGateways![name]!, false)));
+
+    await Promise.all([
+      waitUntilReady('catalog', catalog, catalogProcess),
+      waitUntilReady('gateway', gateway, gateway.process),
+      ...extraNames.map((name) => waitUntilReady(`gateway ${name}`, gateways[name]!, gateways[name]!.process)),
+    ]);
+
+    const query = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => {
+      const client = new Client({ connectionString: gatewayDatabase.url });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows as R[];
+      } finally {
+        await client.end();
+      }
+    };
+
+    const login = (email: string, password: string): Promise<ApiResponse> =>
+      gateway.request('POST', '/api/v1/identity/sessions', { json: { email, password } });
+
+    const loginToken = async (email: string, password: string): Promise<string> => {
+      const response = await login(email, password);
+      if (response.status !== 201) throw new Error(`login of ${email} answered ${response.status}: ${response.text}`);
+      return (response.body as { accessToken: string }).accessToken;
+    };
+
+    const registerOrganisation = (operatorToken: string, input: OrganisationInput): Promise<ApiResponse> =>
+      gateway.request('POST', '/api/v1/identity/organisations', { token: operatorToken, json: input });
+
+    return {
+      gateway,
+      gateways,
+      catalog,
+      secrets,
+      gatewayDatabase,
+      catalogDatabase,
+      query,
+      login,
+      loginToken,
+      registerOrganisation,
+
+      async bootstrapOperator(input = {}) {
+        const organisationId = randomUUID();
+        const email = input.email ?? `operator-${organisationId.slice(0, 8)}@test.kami`;
+        const password = input.password ?? `operator-pass-${randomBytes(6).toString('hex')}`;
+        // As apps/gateway/src/seed/demo-seed.ts creates the demo operator: organisation, then its admin.
+        const client = new Client({ connectionString: gatewayDatabase.url });
+        await client.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(`INSERT INTO organisation (id, name, type) VALUES ($1, $2, 'operator')`, [organisationId, input.name ?? 'Test Operations']);
+          await client.query(`INSERT INTO app_user (id, organisation_id, email, password_hash, roles) VALUES ($1, $2, $3, $4, $5)`, [
+            randomUUID(),
+            organisationId,
+            email,
+            await hashPassword(password),
+            ['admin'],
+          ]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          await client.end();
+        }
+        return { organisationId, email, password, token: await loginToken(email, password) };
+      },
+
+      async createAccount(operatorToken, type, name) {
+        const tag = randomBytes(4).toString('hex');
+        const admin = { email: `${type}-${tag}@test.kami`, password: `${type}-pass-${tag}` };
+        const response = await registerOrganisation(operatorToken, { name: name ?? `Test ${type} ${tag}`, type, admin });
+        if (response.status !== 201) throw new Error(`registering a ${type} answered ${response.status}: ${response.text}`);
+        const organisationId = (response.body as { id: string }).id;
+        return { organisationId, email: admin.email, password: admin.password, token: await loginToken(admin.email, admin.password) };
+      },
+
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
