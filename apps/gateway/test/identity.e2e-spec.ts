@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto';
+import { signIdentityHeader, signJwt, startGatewayHarness, type Account, type ApiResponse, type GatewayHarness } from './gateway-harness';
+
+/*
+ * Identity through the real gateway (and the real catalog behind it), over HTTP, as a client sees it.
+ * The main gateway has roomy limits; the `strict` instance (same database) has tiny ones for the 429 tests.
+ */
+
+const STRICT = { RATE_LIMIT_PER_API_KEY: 5, RATE_LIMIT_LOGIN_PER_IP: 3, RATE_LIMIT_WINDOW_SECONDS: 60 };
+const API_KEY_SHAPE = /^(kami_[0-9a-f]{12})_([A-Za-z0-9_-]{20,})$/;
+
+let h: GatewayHarness;
+let operator: Account;
+let merchant: Account;
+let supplier: Account;
+
+beforeAll(async () => {
+  h = await startGatewayHarness({
+    label: 'identity',
+    limits: { RATE_LIMIT_PER_IP: 10_000, RATE_LIMIT_PER_API_KEY: 10_000, RATE_LIMIT_LOGIN_PER_IP: 10_000 },
+    extraGateways: { strict: STRICT },
+  });
+  operator = await h.bootstrapOperator();
+  [merchant, supplier] = await Promise.all([h.createAccount(operator.token, 'merchant'), h.createAccount(operator.token, 'supplier')]);
+}, 90_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** A problem+json answer with this status and stable code. */
+function expectProblem(response: ApiResponse, status: number, code: string): void {
+  expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
+  expect(response.contentType).toMatch(/^application\/problem\+json/);
+  expect(response.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String) });
+}
+
+async function createApiKey(account: Account, name = 'storefront'): Promise<{ id: string; key: string; prefix: string }> {
+  const response = await h.gateway.request('POST', '/api/v1/identity/api-keys', { token: account.token, json: { name } });
+  expect(response.status).toBe(201);
+  return response.body;
+}
+
+const countRows = async (table: 'organisation' | 'app_user'): Promise<number> =>
+  Number((await h.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+
+describe('sessions', () => {
+  it('logs in with email and password, and the token says who you are', async () => {
+    const login = await h.login(merchant.email, merchant.password);
+    expect(login.status).toBe(201);
+    expect(login.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 });
+
+    const me = await h.gateway.request('GET', '/api/v1/identity/me', { token: login.body.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({
+      organisationId: merchant.organisationId,
+      organisationType: 'merchant',
+      principalType: 'user',
+      principalId: expect.any(String),
+      roles: ['admin'],
+    });
+    const organisation = await h.gateway.request('GET', '/api/v1/identity/organisation', { token: login.body.accessToken });
+    expect(organisation.body).toMatchObject({ id: merchant.organisationId, type: 'merchant' });
+  });
+
+  it('answers a wrong password and an unknown email the same way', async () => {
+    const wrongPassword = await h.login(merchant.email, `${merchant.password}-wrong`);
+    const unknownEmail = await h.login(`nobody-${randomUUID()}@test.kami`, merchant.password);
+    expectProblem(wrongPassword, 401, 'invalid_credentials');
+    expectProblem(unknownEmail, 401, 'invalid_credentials');
+    const withoutRequestId = ({ requestId, ...rest }: Record<string, unknown>): Record<string, unknown> => {
+      expect(requestId).toEqual(expect.any(String));
+      return rest;
+    };
+    expect(withoutRequestId(wrongPassword.body)).toEqual(withoutRequestId(unknownEmail.body));
+    expect(wrongPassword.body.detail).toEqual(expect.any(String));
+  });
+
+  it('refuses requests without credentials', async () => {
+    expectProblem(await h.gateway.request('GET', '/api/v1/identity/me'), 401, 'unauthenticated');
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami'), 401, 'unauthenticated');
+  });
+
+  it('refuses expired, foreign and garbage session tokens with session_expired', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: randomUUID(), org: merchant.organisationId, orgType: 'merchant', roles: ['admin'], aud: 'kami-portal', iss: 'kami-gateway' };
+    // Control: the same claims, unexpired and signed with the gateway's secret, are accepted.
+    const valid = signJwt({ ...claims, iat: now, exp: now + 300 }, h.secrets.jwt);
+    expect((await h.gateway.request('GET', '/api/v1/identity/me', { token: valid })).status).toBe(200);
+
+    const badTokens = {
+      expired: signJwt({ ...claims, iat: now - 1000, exp: now - 100 }, h.secrets.jwt),
+      foreignSecret: signJwt({ ...claims, iat: now, exp: now + 300 }, 'not-the-gateway-secret-0123456789abcdef'),
+      algNone: `${signJwt({ ...claims, iat: now, exp: now + 300 }, h.secrets.jwt, { alg: 'none', typ: 'JWT' }).split('.').slice(0, 2).join('.')}.`,
+      wrongAudience: signJwt({ ...claims, aud: 'someone-else', iat: now, exp: now + 300 }, h.secrets.jwt),
+      garbage: 'this-is-not-a-token',
+    };
+    for (const [kind, token] of Object.entries(badTokens)) {
+      const me = await h.gateway.request('GET', '/api/v1/identity/me', { token });
+      expect({ kind, status: me.status, code: me.body?.code }).toEqual({ kind, status: 401, code: 'session_expired' });
+    }
+    // The same on a route the gateway forwards.
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: badTokens.expired }), 401, 'session_expired');
+  });
+});
+
+describe('API keys', () => {
+  it('are shown once, listed by prefix only, work as X-Api-Key and Bearer, and stop at once when revoked', async () => {
+    const created = await h.gateway.request('POST', '/api/v1/identity/api-keys', { token: merchant.token, json: { name: 'Taobao storefront' } });
+    expect(created.status).toBe(201);
+    const key: string = created.body.key;
+    const [, prefix, keySecret] = API_KEY_SHAPE.exec(key) ?? [];
+    expect(prefix).toBeDefined();
+    expect(created.body).toMatchObject({ id: expect.any(String), name: 'Taobao storefront', prefix, revokedAt: null });
+
+    const list = await h.gateway.request('GET', '/api/v1/identity/api-keys', { token: merchant.token });
+    expect(list.status).toBe(200);
+    const listed = list.body.items.find((item: { id: string }) => item.id === created.body.id);
+    expect(listed).toEqual({ id: created.body.id, name: 'Taobao storefront', prefix, createdAt: expect.any(String), lastUsedAt: null, revokedAt: null });
+    expect(list.text).not.toContain(keySecret!);
+    expect(list.body.items.every((item: Record<string, unknown>) => !('key' in item) && !('secretHash' in item))).toBe(true);
+
+    const expected = { organisationId: merchant.organisationId, organisationType: 'merchant', principalType: 'api_key', principalId: created.body.id, roles: ['member'] };
+    const viaHeader = await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: key });
+    expect(viaHeader.status).toBe(200);
+    expect(viaHeader.body).toEqual(expected);
+    const viaBearer = await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: key });
+    expect(viaBearer.status).toBe(200);
+    expect(viaBearer.body).toEqual(expected);
+
+    const revoked = await h.gateway.request('DELETE', `/api/v1/identity/api-keys/${created.body.id}`, { token: merchant.token });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: created.body.id, prefix, revokedAt: expect.any(String) });
+    expect(Number.isNaN(Date.parse(revoked.body.revokedAt))).toBe(false);
+
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: key }), 401, 'invalid_api_key');
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: key }), 401, 'invalid_api_key');
+    expectProblem(await h.gateway.request('GET', '/api/v1/identity/me', { apiKey: key }), 401, 'invalid_api_key');
+  });
+
+  it('refuses a known prefix with the wrong secret, and a malformed key', async () => {
+    const { key, prefix } = await createApiKey(merchant);
+    const wrongSecret = `${prefix}_${'A'.repeat(43)}`;
+    expect(wrongSecret).not.toBe(key);
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: wrongSecret }), 401, 'invalid_api_key');
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: 'kami_not-a-key' }), 401, 'invalid_api_key');
+    expect((await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: key })).status).toBe(200);
+  });
+
+  it('cannot create or list API keys', async () => {
+    const { key } = await createApiKey(merchant);
+    expectProblem(await h.gateway.request('POST', '/api/v1/identity/api-keys', { apiKey: key, json: { name: 'another' } }), 403, 'forbidden_for_api_keys');
+    expectProblem(await h.gateway.request('POST', '/api/v1/identity/api-keys', { token: key, json: { name: 'another' } }), 403, 'forbidden_for_api_keys');
+    expectProblem(await h.gateway.request('GET', '/api/v1/identity/api-keys', { apiKey: key }), 403, 'forbidden_for_api_keys');
+  });
+
+  it("belong to one organisation: another cannot see or revoke them", async () => {
+    const { id, key } = await createApiKey(merchant);
+    expectProblem(await h.gateway.request('DELETE', `/api/v1/identity/api-keys/${id}`, { token: supplier.token }), 404, 'api_key_not_found');
+    const supplierList = await h.gateway.request('GET', '/api/v1/identity/api-keys', { token: supplier.token });
+    expect(supplierList.status).toBe(200);
+    expect(supplierList.body.items.map((item: { id: string }) => item.id)).not.toContain(id);
+    expect((await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: key })).status).toBe(200);
+  });
+});
+
+describe('forwarded identity', () => {
+  const operatorIdentity = (): Parameters<typeof signIdentityHeader>[0] => ({
+    organisationId: operator.organisationId,
+    organisationType: 'operator',
+    principalType: 'user',
+    principalId: randomUUID(),
+    roles: ['admin'],
+  });
+
+  it('the gateway replaces a client-sent x-kami-identity with the caller it authenticated', async () => {
+    // Even a header the catalog would accept (signed with the real secret) does not change who you are.
+    const forged = signIdentityHeader(operatorIdentity(), 'catalog', h.secrets.internalIdentity);
+    const whoami = await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: merchant.token, headers: { 'x-kami-identity': forged } });
+    expect(whoami.status).toBe(200);
+    expect(whoami.body).toMatchObject({ organisationId: merchant.organisationId, organisationType: 'merchant', principalType: 'user' });
+
+    const { key } = await createApiKey(merchant);
+    const viaKey = await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: key, headers: { 'x-kami-identity': forged } });
+    expect(viaKey.body).toMatchObject({ organisationId: merchant.organisationId, principalType: 'api_key' });
+
+    // Without credentials, the forged header alone gets nowhere.
+    expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { headers: { 'x-kami-identity': forged } }), 401, 'unauthenticated');
+  });
+
+  it('the catalog, called directly, accepts only an identity signed with the shared secret for itself', async () => {
+    expectProblem(await h.catalog.request('GET', '/api/v1/catalog/whoami'), 401, 'unauthenticated');
+    const forgedElsewhere = {
+      wrongSecret: signIdentityHeader(operatorIdentity(), 'catalog', 'a-guessed-secret-that-is-long-enough-0123'),
+      wrongAudience: signIdentityHeader(operatorIdentity(), 'vault', h.secrets.internalIdentity),
+      expired: signIdentityHeader(operatorIdentity(), 'catalog', h.secrets.internalIdentity, -120),
+      unsigned: Buffer.from(JSON.stringify({ ...operatorIdentity(), aud: 'catalog', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url'),
+    };
+    for (const [kind, header] of Object.entries(forgedElsewhere)) {
+      const response = await h.catalog.request('GET', '/api/v1/catalog/whoami', { headers: { 'x-kami-identity': header } });
+      expect({ kind, status: response.status, code: response.body?.code }).toEqual({ kind, status: 401, code: 'unauthenticated' });
+    }
+    // Credentials meant for the gateway mean nothing to the catalog.
+    expectProblem(await h.catalog.request('GET', '/api/v1/catalog/whoami', { token: merchant.token }), 401, 'unauthenticated');
+
+    // Control: what the gateway would send is accepted (so the refusals above are about the forgery).
+    const genuine = operatorIdentity();
+    const accepted = await h.catalog.request('GET', '/api/v1/catalog/whoami', {
+      headers: { 'x-kami-identity': signIdentityHeader(genuine, 'catalog', h.secrets.internalIdentity) },
+    });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toEqual(genuine);
+  });
+});
+
+describe('organisation types and roles', () => {
+  const profile = { legalName: '深圳市卡源科技有限公司', businessLicenceNumber: '91440300MA5FXXXX1X', contactPhone: '+86 755 1234 5678' };
+
+  it('only suppliers keep a supplier profile', async () => {
+    expectProblem(await h.gateway.request('PUT', '/api/v1/identity/supplier-profile', { token: merchant.token, json: profile }), 403, 'forbidden_organisation_type');
+    const merchantOrg = await h.gateway.request('GET', '/api/v1/identity/organisation', { token: merchant.token });
+    expect(merchantOrg.body.supplierProfile).toBeNull();
+
+    const saved = await h.gateway.request('PUT', '/api/v1/identity/supplier-profile', { token: supplier.token, json: profile });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ id: supplier.organisationId, type: 'supplier', supplierProfile: profile });
+    const reread = await h.gateway.request('GET', '/api/v1/identity/organisation', { token: supplier.token });
+    expect(reread.body.supplierProfile).toEqual(profile);
+  });
+
+  it('refuses a bad supplier profile field by field', async () => {
+    const response = await h.gateway.request('PUT', '/api/v1/identity/supplier-profile', {
+      token: supplier.token,
+      json: { ...profile, businessLicenceNumber: '12345', contactPhone: 'call me' },
+    });
+    expectProblem(response, 400, 'validation_failed');
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['businessLicenceNumber', 'contactPhone']);
+  });
+
+  it('only operator admins in a portal session register organisations', async () => {
+    const input = (type: 'merchant' | 'supplier') => ({ name: 'Sneaky Co.', type, admin: { email: `sneaky-${randomUUID()}@test.kami`, password: 'sneaky-password' } });
+    const before = await countRows('organisation');
+    expectProblem(await h.registerOrganisation(merchant.token, input('merchant')), 403, 'forbidden_organisation_type');
+    expectProblem(await h.registerOrganisation(supplier.token, input('supplier')), 403, 'forbidden_organisation_type');
+    const { key: operatorKey } = await createApiKey(operator);
+    expectProblem(await h.registerOrganisation(operatorKey, input('merchant')), 403, 'forbidden_for_api_keys');
+    expect(await countRows('organisation')).toBe(before);
+  });
+});
+
+describe('input validation', () => {
+  it('answers malformed JSON with malformed_json', async () => {
+    const response = await h.gateway.request('POST', '/api/v1/identity/sessions', { rawJson: '{"email": "a@b.c", "password": ' });
+    expectProblem(response, 400, 'malformed_json');
+  });
+
+  it('lists every bad and unknown field', async () => {
+    const response = await h.gateway.request('POST', '/api/v1/identity/sessions', { json: { email: 'x', password: '', extra: 1 } });
+    expectProblem(response, 400, 'validation_failed');
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'extra', 'password']);
+    for (const error of response.body.errors) expect(error.messages).toEqual([expect.any(String)]);
+  });
+
+  it('stores nothing when registering an organisation is refused', async () => {
+    const [organisationsBefore, usersBefore] = await Promise.all([countRows('organisation'), countRows('app_user')]);
+    const email = `refused-${randomUUID()}@test.kami`;
+
+    const invalid = await h.registerOrganisation(operator.token, {
+      name: '',
+      type: 'reseller',
+      admin: { email, password: 'short' },
+      extra: true,
+    } as never);
+    expectProblem(invalid, 400, 'validation_failed');
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['admin.password', 'extra', 'name', 'type']);
+
+    const malformed = await h.gateway.request('POST', '/api/v1/identity/organisations', { token: operator.token, rawJson: `{"name": "Half", "admin": {"email": "${email}"` });
+    expectProblem(malformed, 400, 'malformed_json');
+
+    // The first admin's email is taken: refused as a whole, no organisation without a user.
+    const taken = await h.registerOrganisation(operator.token, { name: 'Duplicate Co.', type: 'merchant', admin: { email: merchant.email.toUpperCase(), password: 'long-enough-password' } });
+    expectProblem(taken, 409, 'email_taken');
+
+    expect(await Promise.all([countRows('organisation'), countRows('app_user')])).toEqual([organisationsBefore, usersBefore]);
+    expectProblem(await h.login(email, 'short'), 401, 'invalid_credentials');
+  });
+});
+
+describe('rate limits (strict gateway instance)', () => {
+  it('the 6th request with one API key within the window is 429 with Retry-After; another key is still served', async () => {
+    const strict = h.gateways.strict!;
+    const [first, second] = await Promise.all([createApiKey(merchant, 'busy storefront'), createApiKey(merchant, 'quiet storefront')]);
+    // Both ways of presenting a key count against the same key.
+    for (let i = 0; i < STRICT.RATE_LIMIT_PER_API_KEY; i++) {
+      const response = await strict.request('GET', '/api/v1/catalog/whoami', i % 2 === 0 ? { apiKey: first.key } : { token: first.key });
+      expect({ request: i + 1, status: response.status }).toEqual({ request: i + 1, status: 200 });
+    }
+    const limited = await strict.request('GET', '/api/v1/catalog/whoami', { apiKey: first.key });
+    expectProblem(limited, 429, 'rate_limited');
+    const retryAfter = limited.headers.get('retry-after');
+    expect(retryAfter).toMatch(/^[1-9]\d*$/);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(STRICT.RATE_LIMIT_WINDOW_SECONDS);
+    expectProblem(await strict.request('GET', '/api/v1/catalog/whoami', { token: first.key }), 429, 'rate_limited');
+
+    const other = await strict.request('GET', '/api/v1/catalog/whoami', { apiKey: second.key });
+    expect(other.status).toBe(200);
+    expect(other.body).toMatchObject({ principalId: second.id });
+    // Counters live per gateway deployment (Redis prefix): the main instance still serves the busy key.
+    expect((await h.gateway.request('GET', '/api/v1/catalog/whoami', { apiKey: first.key })).status).toBe(200);
+  });
+
+  it('login attempts per client IP are limited, even with the right password afterwards', async () => {
+    const strict = h.gateways.strict!;
+    for (let i = 0; i < STRICT.RATE_LIMIT_LOGIN_PER_IP; i++) {
+      const response = await strict.request('POST', '/api/v1/identity/sessions', { json: { email: supplier.email, password: `guess-${i}` } });
+      expect({ attempt: i + 1, status: response.status }).toEqual({ attempt: i + 1, status: 401 });
+    }
+    const limited = await strict.request('POST', '/api/v1/identity/sessions', { json: { email: supplier.email, password: supplier.password } });
+    expectProblem(limited, 429, 'rate_limited');
+    expect(limited.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(limited.body.accessToken).toBeUndefined();
+    // Only logins are limited this tightly: other requests from the same client still pass.
+    expect((await strict.request('GET', '/api/v1/identity/me', { token: supplier.token })).status).toBe(200);
+  });
+});
+
+describe('API documentation', () => {
+  it('GET /api/docs/openapi.json lists the identity routes', async () => {
+    const response = await h.gateway.request('GET', '/api/docs/openapi.json');
+    expect(response.status).toBe(200);
+    const paths = response.body.paths as Record<string, Record<string, unknown>>;
+    const methods = (path: string): string[] => Object.keys(paths[path] ?? {}).sort();
+    expect(methods('/api/v1/identity/sessions')).toEqual(['post']);
+    expect(methods('/api/v1/identity/me')).toEqual(['get']);
+    expect(methods('/api/v1/identity/organisation')).toEqual(['get']);
+    expect(methods('/api/v1/identity/organisations')).toEqual(['post']);
+    expect(methods('/api/v1/identity/supplier-profile')).toEqual(['put']);
+    expect(methods('/api/v1/identity/api-keys')).toEqual(['get', 'post']);
+    expect(methods('/api/v1/identity/api-keys/{id}')).toEqual(['delete']);
+  });
+});
