@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { signIdentityHeader, signJwt, startGatewayHarness, type Account, type ApiResponse, type GatewayHarness } from './gateway-harness';
 
 /*
@@ -39,6 +40,25 @@ async function createApiKey(account: Account, name = 'storefront'): Promise<{ id
   const response = await h.gateway.request('POST', '/api/v1/identity/api-keys', { token: account.token, json: { name } });
   expect(response.status).toBe(201);
   return response.body;
+}
+
+/** A POST whose request line carries an absolute URL (`POST http://host/path HTTP/1.1`), as sent to proxies. */
+function postAbsoluteForm(baseUrl: string, path: string, json: unknown): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(baseUrl);
+  const payload = JSON.stringify(json);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { host: hostname, port, method: 'POST', path: `http://kami.example${path}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 const countRows = async (table: 'organisation' | 'app_user'): Promise<number> =>
@@ -319,6 +339,13 @@ describe('rate limits (strict gateway instance)', () => {
     expectProblem(limited, 429, 'rate_limited');
     expect(limited.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(limited.body.accessToken).toBeUndefined();
+    // Spellings the router also sends to the login route share the same counter.
+    for (const path of ['/API/V1/IDENTITY/SESSIONS', '/api/v1/identity/sessions/', '/api/v1/identity/sessions?via=query']) {
+      const variant = await strict.request('POST', path, { json: { email: supplier.email, password: supplier.password } });
+      expect({ path, status: variant.status, code: variant.body?.code }).toEqual({ path, status: 429, code: 'rate_limited' });
+    }
+    const absoluteForm = await postAbsoluteForm(strict.url, '/api/v1/identity/sessions', { email: supplier.email, password: supplier.password });
+    expect({ status: absoluteForm.status, code: absoluteForm.body?.code }).toEqual({ status: 429, code: 'rate_limited' });
     // Only logins are limited this tightly: other requests from the same client still pass.
     expect((await strict.request('GET', '/api/v1/identity/me', { token: supplier.token })).status).toBe(200);
   });

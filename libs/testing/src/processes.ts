@@ -32,14 +32,15 @@ export function spawnTs(entry: string, env: Record<string, string | undefined>, 
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  let ended = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
+      // Set before telling the listeners, so a pending waitForOutput rejects now, not at its timeout.
+      ended = true;
       for (const listener of listeners) listener();
       resolve({ code, signal });
     }),
   );
-  let ended = false;
-  void exited.then(() => (ended = true));
 
   return {
     child,

@@ -31,7 +31,7 @@ export class RateLimitMiddleware implements NestMiddleware {
     try {
       await this.perIp.consume(ip);
       if (keyPrefix) await this.perKey.consume(keyPrefix);
-      if (req.method === 'POST' && req.originalUrl.split('?')[0] === LOGIN_PATH) await this.logins.consume(ip);
+      if (req.method === 'POST' && isLoginPath(req.originalUrl)) await this.logins.consume(ip);
       next();
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) return next(error);
@@ -44,6 +44,21 @@ export class RateLimitMiddleware implements NestMiddleware {
       res.type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
     }
   }
+}
+
+/**
+ * Whether a URL reaches the login route. Express matches routes case-insensitively and with an
+ * optional trailing slash, so `/API/V1/IDENTITY/SESSIONS/` logs in too and must count as well.
+ */
+function isLoginPath(originalUrl: string): boolean {
+  let path: string;
+  try {
+    // Also resolves an absolute-form request target (`POST http://host/api/v1/...`).
+    path = new URL(originalUrl, 'http://gateway.invalid').pathname;
+  } catch {
+    return false;
+  }
+  return path.toLowerCase().replace(/\/+$/, '') === LOGIN_PATH;
 }
 
 /** The public prefix of a presented API key (never the secret part). */

@@ -1,0 +1,63 @@
+import type { GatewayConfig } from '../config/gateway.config';
+import { ROUTES, routeFor, upstreamUrls } from './route-table';
+
+describe('routeFor', () => {
+  it.each([
+    ['/api/v1/catalog', 'catalog'],
+    ['/api/v1/catalog/whoami', 'catalog'],
+    ['/api/v1/catalog?cursor=abc', 'catalog'],
+    ['/api/v1/catalog/offers?product=1', 'catalog'],
+    ['/api/v1/vault/batches', 'vault'],
+    ['/api/v1/orders', 'ordering'],
+    ['/api/v1/orders/7f0c/lines', 'ordering'],
+    ['/api/v1/delivery/pull', 'delivery'],
+    ['/api/v1/settlement/wallet', 'settlement'],
+  ])('%s goes to %s', (path, service) => {
+    expect(routeFor(path)?.service).toBe(service);
+  });
+
+  it.each([
+    '/api/v1/catalogue',
+    '/api/v1/catalogue/whoami',
+    '/api/v1/catalog-admin',
+    '/api/v1/vaults',
+    '/api/v1/ordersx',
+    '/api/v1/order',
+    '/api/v1/identity/me',
+    '/api/v1/identity/sessions',
+    '/api/v2/catalog',
+    '/api/v1',
+    '/catalog',
+    '/x/api/v1/catalog',
+    '/API/V1/CATALOG',
+    '/health',
+    '/api/docs/openapi.json',
+  ])('%s is not forwarded', (path) => {
+    expect(routeFor(path)).toBeUndefined();
+  });
+
+  it('has one route per service and no prefix inside another', () => {
+    expect(new Set(ROUTES.map((r) => r.service)).size).toBe(ROUTES.length);
+    for (const a of ROUTES) {
+      for (const b of ROUTES) if (a !== b) expect(b.prefix.startsWith(`${a.prefix}/`)).toBe(false);
+    }
+  });
+
+  it('takes each service URL from the configuration', () => {
+    const config = {
+      CATALOG_URL: 'http://catalog:1',
+      VAULT_URL: 'http://vault:2',
+      ORDERING_URL: 'http://ordering:3',
+      DELIVERY_URL: 'http://delivery:4',
+      SETTLEMENT_URL: 'http://settlement:5',
+    } as GatewayConfig;
+    expect(upstreamUrls(config)).toEqual({
+      catalog: 'http://catalog:1',
+      vault: 'http://vault:2',
+      ordering: 'http://ordering:3',
+      delivery: 'http://delivery:4',
+      settlement: 'http://settlement:5',
+    });
+    for (const route of ROUTES) expect(upstreamUrls(config)[route.service]).toBeDefined();
+  });
+});
