@@ -1,8 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
-import { IsRedisUrl, ServiceConfig } from '@kami/platform';
+import { IsRedisUrl, ServiceConfig, toInt } from '@kami/platform';
 
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 const serviceUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /** Environment of the gateway (see the README's table). */

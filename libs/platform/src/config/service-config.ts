@@ -2,14 +2,15 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 // Unrecognised strings pass through unchanged so that @IsBoolean names the variable.
-const toBoolean = ({ value }: { value: unknown }): unknown => {
+export const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   return value;
 };
-const toInt = ({ value }: { value: unknown }): unknown =>
+/** Environment strings of digits become numbers; anything else passes through for @IsInt to name. */
+export const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
 /** Settings every Kami service reads. A service's own config class extends this one. */
