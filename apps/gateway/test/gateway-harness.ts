@@ -47,7 +47,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export interface ApiResponse<T = any> {
+/** A parsed JSON body of whatever shape the route answers; tests check it with expect(). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted, not trusted
+export type JsonBody = any;
+
+export interface ApiResponse<T = JsonBody> {
   status: number;
   headers: Headers;
   contentType: string;
@@ -58,7 +62,7 @@ export interface ApiResponse<T = any> {
 
 export interface HttpTarget {
   url: string;
-  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  request<T = JsonBody>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
 }
 
 export interface GatewayInstance extends HttpTarget {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { signIdentityHeader, signJwt, startGatewayHarness, type Account, type ApiResponse, type GatewayHarness } from './gateway-harness';
+import { signIdentityHeader, signJwt, startGatewayHarness, type Account, type ApiResponse, type GatewayHarness, type JsonBody } from './gateway-harness';
 
 /*
  * Identity through the real gateway (and the real catalog behind it), over HTTP, as a client sees it.
@@ -43,7 +43,7 @@ async function createApiKey(account: Account, name = 'storefront'): Promise<{ id
 }
 
 /** A POST whose request line carries an absolute URL (`POST http://host/path HTTP/1.1`), as sent to proxies. */
-function postAbsoluteForm(baseUrl: string, path: string, json: unknown): Promise<{ status: number; body: any }> {
+function postAbsoluteForm(baseUrl: string, path: string, json: unknown): Promise<{ status: number; body: JsonBody }> {
   const { hostname, port } = new URL(baseUrl);
   const payload = JSON.stringify(json);
   return new Promise((resolve, reject) => {
@@ -303,6 +303,24 @@ describe('input validation', () => {
 
     expect(await Promise.all([countRows('organisation'), countRows('app_user')])).toEqual([organisationsBefore, usersBefore]);
     expectProblem(await h.login(email, 'short'), 401, 'invalid_credentials');
+  });
+});
+
+describe('registering one email twice at the same moment', () => {
+  it('one registration wins, the others get 409 email_taken (never a 500), and no organisation is left without its admin', async () => {
+    const [organisationsBefore, usersBefore] = await Promise.all([countRows('organisation'), countRows('app_user')]);
+    // The race is between the email check and the insert; several rounds of 8 make hitting it likely.
+    for (let round = 0; round < 5; round++) {
+      const email = `race-${round}-${randomUUID()}@test.kami`;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          h.registerOrganisation(operator.token, { name: `Race ${round}.${i}`, type: 'merchant', admin: { email: i % 2 ? email : email.toUpperCase(), password: 'race-password-1' } }),
+        ),
+      );
+      const outcomes = answers.map((a) => `${a.status} ${a.status === 201 ? 'created' : a.body?.code}`).sort();
+      expect(outcomes).toEqual(['201 created', ...Array(7).fill('409 email_taken')]);
+    }
+    expect(await Promise.all([countRows('organisation'), countRows('app_user')])).toEqual([organisationsBefore + 5, usersBefore + 5]);
   });
 });
 

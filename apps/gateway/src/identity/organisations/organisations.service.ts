@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { OrganisationRegistered } from '@kami/contracts';
 import { Messaging } from '@kami/platform';
 import { hashPassword } from '../credentials';
@@ -17,6 +17,11 @@ const toDto = (org: OrganisationEntity): OrganisationDto => ({
   supplierProfile: org.supplierProfile,
   createdAt: org.createdAt.toISOString(),
 });
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+  return driverError?.code === '23505' && driverError.constraint === constraint;
+}
 
 /** Organisations and their first admin; registration is announced on Kafka through the outbox. */
 @Injectable()
@@ -50,6 +55,10 @@ export class OrganisationsService {
         traceId,
       });
       return { ...toDto(organisation), adminUserId: admin.id };
+    }).catch((error: unknown) => {
+      // Two registrations of one email at once: both pass the check, the unique index stops the second.
+      if (isUniqueViolation(error, 'UQ_APP_USER_EMAIL')) throw emailTaken();
+      throw error;
     });
     this.messaging.relay.nudge();
     return result;
