@@ -7,6 +7,7 @@ import { SystemHealthController } from './health/system-health.controller';
 import { GatewayIdentityResolver } from './identity/gateway-identity.resolver';
 import { IdentityModule } from './identity/identity.module';
 import { RateLimitMiddleware } from './rate-limit/rate-limit.middleware';
+import { RateLimits } from './rate-limit/rate-limits';
 import { JsonBodyMiddleware } from './routing/json-body.middleware';
 import { ProxyMiddleware } from './routing/proxy.middleware';
 
@@ -29,7 +30,7 @@ export class GatewayModule implements NestModule {
         IdentityModule,
       ],
       controllers: [SystemHealthController],
-      providers: [...accessControlProviders(GatewayIdentityResolver), RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],
+      providers: [...accessControlProviders(GatewayIdentityResolver), RateLimits, RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],
     };
   }
 

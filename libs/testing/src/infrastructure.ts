@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * Where the tests find PostgreSQL, Redis and Kafka: running servers named by environment
- * variables (the local stack and CI), or containers when a Docker engine answers and
- * KAMI_TEST_CONTAINERS=1. The same tests run both ways.
+ * variables (`npm test` sets them from the local stack, as CI does), otherwise containers when a
+ * Docker engine answers, otherwise the standard local ports. The same tests run every way.
  */
 export interface TestInfrastructure {
   /** postgres://user@host:port — without a database name. */
@@ -58,6 +58,8 @@ let shared: Promise<TestInfrastructure> | undefined;
 
 /** The infrastructure for this test file (started once per file in container mode). */
 export function testInfrastructure(): Promise<TestInfrastructure> {
-  shared ??= process.env.KAMI_TEST_CONTAINERS === '1' && dockerAnswers() ? fromContainers() : Promise.resolve(fromEnvironment());
+  const named = Boolean(process.env.TEST_POSTGRES_URL || process.env.TEST_KAFKA_BROKERS || process.env.TEST_REDIS_URL);
+  const containers = process.env.KAMI_TEST_CONTAINERS === '1' || (!named && process.env.KAMI_TEST_CONTAINERS !== '0' && dockerAnswers());
+  shared ??= containers ? fromContainers() : Promise.resolve(fromEnvironment());
   return shared;
 }

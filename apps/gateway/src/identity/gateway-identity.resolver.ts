@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { IdentityResolver, type Identity } from '@kami/platform';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { RateLimits } from '../rate-limit/rate-limits';
 import { API_KEY_PREFIX } from './credentials';
 import { SessionsService } from './sessions/sessions.service';
 
@@ -17,18 +18,25 @@ export class GatewayIdentityResolver extends IdentityResolver {
   constructor(
     private readonly apiKeys: ApiKeysService,
     private readonly sessions: SessionsService,
+    private readonly limits: RateLimits,
   ) {
     super();
   }
 
   async resolve(request: Request): Promise<Identity | undefined> {
     const apiKeyHeader = request.headers[API_KEY_HEADER];
-    if (typeof apiKeyHeader === 'string' && apiKeyHeader) return this.apiKeys.authenticate(apiKeyHeader.trim());
+    if (typeof apiKeyHeader === 'string' && apiKeyHeader) return this.viaApiKey(apiKeyHeader.trim());
     const authorization = request.headers.authorization;
     if (!authorization) return undefined;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) return undefined;
     const token = match[1]!;
-    return token.startsWith(API_KEY_PREFIX) ? this.apiKeys.authenticate(token) : this.sessions.identify(token);
+    return token.startsWith(API_KEY_PREFIX) ? this.viaApiKey(token) : this.sessions.identify(token);
+  }
+
+  private async viaApiKey(presented: string): Promise<Identity> {
+    const identity = await this.apiKeys.authenticate(presented);
+    await this.limits.consumeApiKey(identity.principalId);
+    return identity;
   }
 }

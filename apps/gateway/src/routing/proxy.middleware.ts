@@ -2,7 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
-import { IDENTITY_HEADER, IdentityResolver, PROBLEM_CONTENT_TYPE, REQUEST_ID_HEADER, SERVICE_CONFIG, signIdentity, toProblem, DomainError, type Identity } from '@kami/platform';
+import {
+  DomainError,
+  IDENTITY_HEADER,
+  IdentityResolver,
+  REQUEST_ID_HEADER,
+  SERVICE_CONFIG,
+  sendProblem,
+  signIdentity,
+  toProblem,
+  type Identity,
+} from '@kami/platform';
 import type { GatewayConfig } from '../config/gateway.config';
 import { API_KEY_HEADER } from '../identity/gateway-identity.resolver';
 import { routeFor, upstreamUrls, type UpstreamService } from './route-table';
@@ -75,9 +85,6 @@ export class ProxyMiddleware implements NestMiddleware {
   }
 
   private sendProblem(res: Response, error: unknown, requestId?: string): void {
-    const problem = toProblem(error, requestId);
-    res.statusCode = problem.status;
-    res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
-    res.end(JSON.stringify(problem));
+    sendProblem(res, toProblem(error, requestId), res.req?.originalUrl);
   }
 }

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { CommonErrorCodes, DomainError } from './domain-error';
 
@@ -98,8 +99,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= HttpStatus.INTERNAL_SERVER_ERROR && !(error instanceof DomainError)) {
       this.logger.error({ err: error, requestId }, 'unhandled error');
     }
-    const retryAfter = error instanceof DomainError ? error.extensions['retryAfterSeconds'] : undefined;
-    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
-    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ ...problem, instance: request.originalUrl?.split('?')[0] }));
+    sendProblem(response, problem, request.originalUrl);
   }
+}
+
+/**
+ * Writes a problem to a plain Node/Express response (also used outside Nest's filter chain,
+ * e.g. by the gateway's proxy and rate limiter). A `retryAfterSeconds` extension becomes the
+ * Retry-After header.
+ */
+export function sendProblem(response: ServerResponse, problem: ProblemDetails, url?: string): void {
+  if (typeof problem['retryAfterSeconds'] === 'number') response.setHeader('Retry-After', String(problem['retryAfterSeconds']));
+  response.statusCode = problem.status;
+  response.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+  response.end(JSON.stringify({ ...problem, ...(url ? { instance: url.split('?')[0] } : {}) }));
 }
