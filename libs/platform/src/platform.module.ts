@@ -8,7 +8,8 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger as PinoLogger } from 'pino';
@@ -60,6 +61,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   constructor(
     private readonly messaging: Messaging,
     private readonly logger: PinoLogger,
+    private readonly http: HttpAdapterHost,
     private readonly redis?: Redis,
   ) {}
 
@@ -69,6 +71,12 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal }, 'shutting down: draining consumers and flushing the outbox');
+    // Stop taking new connections first; requests in flight finish while we drain.
+    const server = this.http.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server?.listening) {
+      server.close();
+      server.closeIdleConnections();
+    }
     await this.messaging.stop();
     if (this.redis) await this.redis.quit().catch(() => undefined);
   }
@@ -118,8 +126,9 @@ export class PlatformModule {
     }
     providers.push({
       provide: PlatformLifecycle,
-      inject: options.redis ? [Messaging, ROOT_LOGGER, Redis] : [Messaging, ROOT_LOGGER],
-      useFactory: (messaging: Messaging, logger: PinoLogger, redis?: Redis) => new PlatformLifecycle(messaging, logger, redis),
+      inject: options.redis ? [Messaging, ROOT_LOGGER, HttpAdapterHost, Redis] : [Messaging, ROOT_LOGGER, HttpAdapterHost],
+      useFactory: (messaging: Messaging, logger: PinoLogger, http: HttpAdapterHost, redis?: Redis) =>
+        new PlatformLifecycle(messaging, logger, http, redis),
     });
 
     return {
