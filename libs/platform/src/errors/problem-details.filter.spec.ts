@@ -73,22 +73,18 @@ describe('toProblem', () => {
 
 describe('ProblemDetailsFilter', () => {
   function httpHost(request: Record<string, unknown>) {
+    // Shaped like node's ServerResponse: the filter writes with statusCode, setHeader and end.
     const sent: { status?: number; type?: string; body?: string; headers: Record<string, string> } = { headers: {} };
     const response = {
       headersSent: false,
-      setHeader: (name: string, value: string) => void (sent.headers[name] = value),
-      status(code: number) {
+      set statusCode(code: number) {
         sent.status = code;
-        return this;
       },
-      type(type: string) {
-        sent.type = type;
-        return this;
+      setHeader: (name: string, value: string) => {
+        sent.headers[name.toLowerCase()] = value;
+        if (name.toLowerCase() === 'content-type') sent.type = value;
       },
-      send(body: string) {
-        sent.body = body;
-        return this;
-      },
+      end: (body: string) => void (sent.body = body),
     };
     const host = {
       getType: () => 'http',
@@ -106,7 +102,7 @@ describe('ProblemDetailsFilter', () => {
     new ProblemDetailsFilter().catch(new DomainError('rate_limited', 429, 'Slow down.', { retryAfterSeconds: 7 }), host);
     expect(sent.status).toBe(429);
     expect(sent.type).toBe(PROBLEM_CONTENT_TYPE);
-    expect(sent.headers['Retry-After']).toBe('7');
+    expect(sent.headers['retry-after']).toBe('7');
     expect(JSON.parse(sent.body!)).toMatchObject({ status: 429, code: 'rate_limited', instance: '/api/v1/orders', requestId: 'req-77' });
     expect(loggedErrors).not.toHaveBeenCalled();
   });
