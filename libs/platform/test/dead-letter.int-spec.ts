@@ -4,20 +4,20 @@ import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopicOf } from '@kami/contracts';
 import {
-  createTestDatabase,
+  createMigratedTestDatabase,
   createTopics,
   eventually,
   readTopic,
   testInfrastructure,
   testKafka,
   testNames,
-  type TestDatabase,
+  type MigratedTestDatabase,
 } from '@kami/testing';
 // Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
-import { createServiceDataSource } from '../src/database/data-source';
 import { EventConsumer } from '../src/kafka/event-consumer';
 import { createKafka, createProducer } from '../src/kafka/kafka-client';
 import { WIDGET_CREATED, widgetCreatedEvent, type WidgetCreatedPayload } from './fixtures/widget-events';
+import { testDataSource } from './fixtures/test-data-source';
 
 const text = (message: KafkaMessage, name: string): string | undefined => message.headers?.[name]?.toString('utf8');
 
@@ -35,7 +35,7 @@ describe('event consumer: poison messages go to the dead-letter topic and the co
   const widgetCreated = widgetCreatedEvent(topic);
   const logger = pino({ level: 'silent' });
 
-  let db: TestDatabase | undefined;
+  let db: MigratedTestDatabase | undefined;
   let dataSource: DataSource | undefined;
   let kafka: Kafka;
   let rawProducer: Producer | undefined;
@@ -48,10 +48,8 @@ describe('event consumer: poison messages go to the dead-letter topic and the co
     dataSource!.query(`SELECT event_id, widget_id FROM widget_applied ORDER BY widget_id, event_id`);
 
   beforeAll(async () => {
-    db = await createTestDatabase('dead_letter');
-    dataSource = createServiceDataSource({ url: db.url, service: 'test-dead-letter', poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    db = await createMigratedTestDatabase('dead_letter', testDataSource);
+    dataSource = db.dataSource;
     await dataSource.query(`CREATE TABLE widget_applied (event_id uuid NOT NULL, widget_id text NOT NULL)`);
 
     kafka = await testKafka('dead-letter-spec');
@@ -94,8 +92,7 @@ describe('event consumer: poison messages go to the dead-letter topic and the co
     await consumer?.stop();
     await consumerProducer?.disconnect();
     await rawProducer?.disconnect();
-    await dataSource?.destroy();
-    await db?.drop();
+    await db?.dispose();
   });
 
   it('dead-letters each bad message with its reason, applies the good ones once, and retries a flaky handler', async () => {

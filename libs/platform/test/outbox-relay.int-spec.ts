@@ -2,10 +2,9 @@ import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopicOf, type EventEnvelope } from '@kami/contracts';
 // Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
-import { createServiceDataSource } from '../src/database/data-source';
 import { OutboxWriter } from '../src/kafka/outbox-writer';
 import {
-  createTestDatabase,
+  createMigratedTestDatabase,
   createTopics,
   eventually,
   readTopic,
@@ -14,9 +13,10 @@ import {
   testKafka,
   testNames,
   type SpawnedProcess,
-  type TestDatabase,
+  type MigratedTestDatabase,
 } from '@kami/testing';
 import { widgetCreatedEvent, type WidgetCreatedPayload } from './fixtures/widget-events';
+import { testDataSource } from './fixtures/test-data-source';
 
 const RELAY = 'libs/platform/test/fixtures/relay.ts';
 const CONSUMER = 'libs/platform/test/fixtures/consumer.ts';
@@ -25,13 +25,6 @@ const PARTITIONS = 3;
 
 const header = (message: KafkaMessage, name: string): string | undefined => message.headers?.[name]?.toString('utf8');
 
-async function migratedDataSource(url: string, service: string): Promise<DataSource> {
-  const dataSource = createServiceDataSource({ url, service, poolSize: 4 });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  return dataSource;
-}
-
 describe('outbox relay → Kafka → event consumer (separate processes)', () => {
   const names = testNames('outbox_relay');
   const topic = names.topic('widget');
@@ -39,8 +32,8 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
   const widgetCreated = widgetCreatedEvent(topic);
 
   let brokers: string;
-  let producerDb: TestDatabase | undefined;
-  let consumerDb: TestDatabase | undefined;
+  let producer: MigratedTestDatabase | undefined;
+  let consumerCheck: MigratedTestDatabase | undefined;
   let producerSide: DataSource | undefined;
   let consumerSide: DataSource | undefined;
   let kafka: Kafka;
@@ -64,9 +57,12 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
 
   beforeAll(async () => {
     brokers = (await testInfrastructure()).kafkaBrokers;
-    [producerDb, consumerDb] = await Promise.all([createTestDatabase('outbox_relay_producer'), createTestDatabase('outbox_relay_consumer')]);
-    producerSide = await migratedDataSource(producerDb.url, 'test-producer');
-    consumerSide = await migratedDataSource(consumerDb.url, 'test-consumer-check');
+    [producer, consumerCheck] = await Promise.all([
+      createMigratedTestDatabase('outbox_relay_producer', testDataSource),
+      createMigratedTestDatabase('outbox_relay_consumer', testDataSource),
+    ]);
+    producerSide = producer.dataSource;
+    consumerSide = consumerCheck.dataSource;
     await producerSide.query(`CREATE TABLE widget (id text PRIMARY KEY, name text NOT NULL, price_minor bigint NOT NULL)`);
     await consumerSide.query(`CREATE TABLE widget_seen (event_id uuid NOT NULL, widget_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now())`);
     kafka = await testKafka('outbox-relay-spec');
@@ -78,13 +74,12 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
   afterAll(async () => {
     await Promise.allSettled(children.map((child) => child.stop()));
     await admin?.disconnect();
-    await Promise.allSettled([producerSide?.destroy(), consumerSide?.destroy()]);
-    await Promise.allSettled([producerDb?.drop(), consumerDb?.drop()]);
+    await Promise.allSettled([producer?.dispose(), consumerCheck?.dispose()]);
   });
 
   it('delivers an event committed through the outbox exactly once, even when the relay dies after publishing and before marking it sent', async () => {
     // The consumer runs in its own process, from the beginning of the topic, the whole time.
-    const consumer = spawn(CONSUMER, { DATABASE_URL: consumerDb!.url, TOPIC: topic, GROUP_ID: groupId });
+    const consumer = spawn(CONSUMER, { DATABASE_URL: consumerCheck!.database.url, TOPIC: topic, GROUP_ID: groupId });
     await consumer.waitForOutput(/consumer started/);
 
     // N business changes, each committed with its event in one transaction.
@@ -107,7 +102,7 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
     expect(await outboxState()).toEqual({ pending: N, published: 0 });
 
     // 1. A relay publishes the batch, Kafka acknowledges it, and the process is killed before the UPDATE commits.
-    const crashing = spawn(RELAY, { DATABASE_URL: producerDb!.url, RELAY_CRASH_AFTER_PUBLISH: '1', RELAY_SERVICE: 'relay-crash' });
+    const crashing = spawn(RELAY, { DATABASE_URL: producer!.database.url, RELAY_CRASH_AFTER_PUBLISH: '1', RELAY_SERVICE: 'relay-crash' });
     const crashed = await crashing.exited;
     expect(crashed).toEqual({ code: null, signal: 'SIGKILL' });
     expect(crashing.output()).toContain(`published ${N} event(s)`);
@@ -116,7 +111,7 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
       async () =>
         (
           await producerSide!.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'kami-relay-crash'`, [
-            producerDb!.name,
+            producer!.database.name,
           ])
         )[0].n as number,
       (n) => n === 0,
@@ -127,7 +122,7 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
     expect(afterCrash.map((m) => header(m, 'event-id')).sort()).toEqual(eventIds);
 
     // 2. The relay restarts, publishes the same events again and marks them sent.
-    const relay = spawn(RELAY, { DATABASE_URL: producerDb!.url, RELAY_SERVICE: 'relay' });
+    const relay = spawn(RELAY, { DATABASE_URL: producer!.database.url, RELAY_SERVICE: 'relay' });
     await eventually(outboxState, (s) => s.pending === 0, { what: 'the restarted relay to mark the outbox published' });
     expect(await outboxState()).toEqual({ pending: 0, published: N });
     await relay.stop();

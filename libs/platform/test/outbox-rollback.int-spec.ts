@@ -3,20 +3,20 @@ import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopicOf } from '@kami/contracts';
 import {
-  createTestDatabase,
+  createMigratedTestDatabase,
   createTopics,
   readTopic,
   testInfrastructure,
   testKafka,
   testNames,
-  type TestDatabase,
+  type MigratedTestDatabase,
 } from '@kami/testing';
 // Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
-import { createServiceDataSource } from '../src/database/data-source';
 import { createKafka, createProducer } from '../src/kafka/kafka-client';
 import { OutboxRelay } from '../src/kafka/outbox-relay';
 import { InvalidEventPayloadError, OutboxWriter } from '../src/kafka/outbox-writer';
 import { widgetCreatedEvent } from './fixtures/widget-events';
+import { testDataSource } from './fixtures/test-data-source';
 
 describe('outbox writer and relay: only committed events are published', () => {
   const names = testNames('outbox_rollback');
@@ -25,7 +25,7 @@ describe('outbox writer and relay: only committed events are published', () => {
   const logger = pino({ level: 'error' });
   const writer = new OutboxWriter();
 
-  let db: TestDatabase | undefined;
+  let db: MigratedTestDatabase | undefined;
   let dataSource: DataSource | undefined;
   let kafka: Kafka;
   let admin: Admin | undefined;
@@ -39,10 +39,8 @@ describe('outbox writer and relay: only committed events are published', () => {
     (await admin!.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
 
   beforeAll(async () => {
-    db = await createTestDatabase('outbox_rollback');
-    dataSource = createServiceDataSource({ url: db.url, service: 'test-outbox-rollback', poolSize: 4 });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    db = await createMigratedTestDatabase('outbox_rollback', testDataSource);
+    dataSource = db.dataSource;
     await dataSource.query(`CREATE TABLE widget (id text PRIMARY KEY, name text NOT NULL)`);
     kafka = await testKafka('outbox-rollback-spec');
     await createTopics(kafka, [topic, deadLetterTopicOf(topic)]);
@@ -57,8 +55,7 @@ describe('outbox writer and relay: only committed events are published', () => {
     await relay?.stop();
     await producer?.disconnect();
     await admin?.disconnect();
-    await dataSource?.destroy();
-    await db?.drop();
+    await db?.dispose();
   });
 
   it('publishes nothing for a rolled-back transaction, and the event of a committed one', async () => {

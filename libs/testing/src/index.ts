@@ -2,3 +2,4 @@ export * from './infrastructure';
 export * from './isolation';
 export * from './kafka-probe';
 export * from './processes';
+export * from './migrated-database';
