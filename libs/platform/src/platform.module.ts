@@ -111,6 +111,7 @@ export class PlatformModule {
             producesTopics: options.producesTopics ?? [],
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
             consumerMaxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+            consumerGroupPrefix: config.KAFKA_CONSUMER_GROUP_PREFIX,
           }),
       },
       ...(options.identity === 'custom' ? [] : accessControlProviders(SignedIdentityResolver)),

@@ -63,6 +63,14 @@ export class ServiceConfig {
   @Min(1)
   @Max(50)
   CONSUMER_MAX_ATTEMPTS = 5;
+
+  /**
+   * Put before every consumer group id (`<prefix><service>.<consumer>`). Empty in production; tests
+   * give each process its own groups so that processes sharing a broker each see every event.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_CONSUMER_GROUP_PREFIX may hold letters, digits, dots, dashes and underscores only' })
+  KAFKA_CONSUMER_GROUP_PREFIX = '';
 }
 
 /** For services that use Redis: `@IsRedisUrl() REDIS_URL!: string;` in their config class. */

@@ -15,6 +15,8 @@ export interface MessagingOptions {
   producesTopics: readonly string[];
   outboxPollIntervalMs: number;
   consumerMaxAttempts: number;
+  /** Put before every consumer group id (tests isolate processes that share a broker). */
+  consumerGroupPrefix?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export class Messaging {
       kafka: this.kafka,
       dataSource: this.options.dataSource,
       producer: this.producer,
-      groupId: `${this.options.service}.${name}`,
+      groupId: `${this.options.consumerGroupPrefix ?? ''}${this.options.service}.${name}`,
       subscriptions,
       logger: this.options.logger.child({ component: 'consumer', consumer: name }),
       maxAttempts: this.options.consumerMaxAttempts,
