@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { signIdentityHeader, signJwt, startGatewayHarness, type Account, type ApiResponse, type GatewayHarness, type JsonBody } from './gateway-harness';
+import { signIdentityHeader, signJwt, startSystem, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
 
 /*
  * Identity through the real gateway (and the real catalog behind it), over HTTP, as a client sees it.
@@ -10,13 +10,13 @@ import { signIdentityHeader, signJwt, startGatewayHarness, type Account, type Ap
 const STRICT = { RATE_LIMIT_PER_API_KEY: 5, RATE_LIMIT_LOGIN_PER_IP: 3, RATE_LIMIT_WINDOW_SECONDS: 60 };
 const API_KEY_SHAPE = /^(kami_[0-9a-f]{12})_([A-Za-z0-9_-]{20,})$/;
 
-let h: GatewayHarness;
+let h: SystemHarness;
 let operator: Account;
 let merchant: Account;
 let supplier: Account;
 
 beforeAll(async () => {
-  h = await startGatewayHarness({
+  h = await startSystem({
     label: 'identity',
     limits: { RATE_LIMIT_PER_IP: 10_000, RATE_LIMIT_PER_API_KEY: 10_000, RATE_LIMIT_LOGIN_PER_IP: 10_000 },
     extraGateways: { strict: STRICT },
@@ -209,7 +209,7 @@ describe('forwarded identity', () => {
   });
 
   it('the catalog, called directly, accepts only an identity signed with the shared secret for itself', async () => {
-    expectProblem(await h.catalog.request('GET', '/api/v1/catalog/whoami'), 401, 'unauthenticated');
+    expectProblem(await h.service('catalog').request('GET', '/api/v1/catalog/whoami'), 401, 'unauthenticated');
     const forgedElsewhere = {
       wrongSecret: signIdentityHeader(operatorIdentity(), 'catalog', 'a-guessed-secret-that-is-long-enough-0123'),
       wrongAudience: signIdentityHeader(operatorIdentity(), 'vault', h.secrets.internalIdentity),
@@ -217,15 +217,15 @@ describe('forwarded identity', () => {
       unsigned: Buffer.from(JSON.stringify({ ...operatorIdentity(), aud: 'catalog', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url'),
     };
     for (const [kind, header] of Object.entries(forgedElsewhere)) {
-      const response = await h.catalog.request('GET', '/api/v1/catalog/whoami', { headers: { 'x-kami-identity': header } });
+      const response = await h.service('catalog').request('GET', '/api/v1/catalog/whoami', { headers: { 'x-kami-identity': header } });
       expect({ kind, status: response.status, code: response.body?.code }).toEqual({ kind, status: 401, code: 'unauthenticated' });
     }
     // Credentials meant for the gateway mean nothing to the catalog.
-    expectProblem(await h.catalog.request('GET', '/api/v1/catalog/whoami', { token: merchant.token }), 401, 'unauthenticated');
+    expectProblem(await h.service('catalog').request('GET', '/api/v1/catalog/whoami', { token: merchant.token }), 401, 'unauthenticated');
 
     // Control: what the gateway would send is accepted (so the refusals above are about the forgery).
     const genuine = operatorIdentity();
-    const accepted = await h.catalog.request('GET', '/api/v1/catalog/whoami', {
+    const accepted = await h.service('catalog').request('GET', '/api/v1/catalog/whoami', {
       headers: { 'x-kami-identity': signIdentityHeader(genuine, 'catalog', h.secrets.internalIdentity) },
     });
     expect(accepted.status).toBe(200);

@@ -3,3 +3,4 @@ export * from './isolation';
 export * from './kafka-probe';
 export * from './processes';
 export * from './migrated-database';
+export * from './system/system-harness';

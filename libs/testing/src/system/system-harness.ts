@@ -1,23 +1,42 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, scrypt } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createTestDatabase, spawnTs, testInfrastructure, testNames, type SpawnedProcess, type TestDatabase } from '@kami/testing';
-import { hashPassword } from '../src/identity/credentials';
+import { testInfrastructure } from '../infrastructure';
+import { createTestDatabase, testNames, uniqueSuffix, type TestDatabase } from '../isolation';
+import { spawnTs, type SpawnedProcess } from '../processes';
 
 /*
- * One real gateway (apps/gateway/src/main.ts) and one real catalog service (apps/catalog/src/main.ts)
- * per test file, as child processes with their own fresh databases, free ports, random secrets and
- * a Redis key prefix of their own. Extra gateway instances (other rate limits) share the main
- * gateway's database, secrets and catalog, but count in their own Redis prefix.
+ * The system as a client sees it, for end-to-end tests: one real gateway (apps/gateway/src/main.ts)
+ * and the services a test file asks for (apps/<service>/src/main.ts), as child processes with their
+ * own fresh databases, free ports, random secrets, Kafka consumer groups and a Redis key prefix of
+ * their own. Extra gateway instances (other rate limits) share the main gateway's database, secrets
+ * and services, but count in their own Redis prefix. Services that are not started answer 503.
  *
  * Only plain Node libraries are imported here (no @kami/platform, no Nest): jest's CommonJS
  * runtime cannot load Nest 12's ES modules, and the test should see the system from outside anyway.
  */
 
 const GATEWAY_ENTRY = 'apps/gateway/src/main.ts';
-const CATALOG_ENTRY = 'apps/catalog/src/main.ts';
 const READY_TIMEOUT_MS = 60_000;
+
+export const SYSTEM_SERVICES = ['catalog', 'vault', 'ordering', 'delivery', 'settlement'] as const;
+export type SystemService = (typeof SYSTEM_SERVICES)[number];
+
+/**
+ * A password hash in the gateway's stored format (`scrypt$N$r$p$salt$hash`, see
+ * apps/gateway/src/identity/credentials.ts), so the first operator can be written straight into
+ * the gateway's database: there is no public sign-up, and a harness may not import app code.
+ */
+function gatewayPasswordHash(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const params = { N: 32768, r: 8, p: 1 };
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }, (error, hash) =>
+      error ? reject(error) : resolve(['scrypt', params.N, params.r, params.p, salt.toString('base64url'), hash.toString('base64url')].join('$')),
+    ),
+  );
+}
 
 export interface RateLimits {
   RATE_LIMIT_PER_IP?: number;
@@ -29,9 +48,13 @@ export interface RateLimits {
 export interface HarnessOptions {
   /** Names the databases and Redis prefixes (letters, digits, underscores). */
   label: string;
+  /** Services started behind the gateway (default: catalog). */
+  services?: readonly SystemService[];
+  /** Extra environment per service (e.g. shorter sweep intervals). */
+  serviceEnv?: Partial<Record<SystemService, Record<string, string>>>;
   /** Rate limits of the main gateway. */
   limits?: RateLimits;
-  /** Further gateway instances by name, each with its own limits (same database, secrets and catalog). */
+  /** Further gateway instances by name, each with its own limits (same database, secrets and services). */
   extraGateways?: Record<string, RateLimits>;
 }
 
@@ -83,14 +106,23 @@ export interface Account {
   token: string;
 }
 
-export interface GatewayHarness {
+export interface ServiceInstance extends HttpTarget {
+  process: SpawnedProcess;
+  database: TestDatabase;
+  /** Runs SQL in the service's database. */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+export interface SystemHarness {
   gateway: GatewayInstance;
   gateways: Record<string, GatewayInstance>;
-  catalog: HttpTarget & { process: SpawnedProcess };
+  /** The services started behind the gateway. */
+  services: Partial<Record<SystemService, ServiceInstance>>;
+  /** A started service; throws when the test file did not ask for it. */
+  service(name: SystemService): ServiceInstance;
   /** The secrets the processes were started with (tests forge headers and tokens with them). */
   secrets: { internalIdentity: string; jwt: string };
   gatewayDatabase: TestDatabase;
-  catalogDatabase: TestDatabase;
   /** Runs SQL in the gateway's database. */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Creates the first operator organisation and its admin directly in the database (there is no public sign-up), then logs in. */
@@ -189,7 +221,17 @@ export function signJwt(claims: Record<string, unknown>, secretKey: string, head
   return `${unsigned}.${createHmac('sha256', secretKey).update(unsigned).digest('base64url')}`;
 }
 
-export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
+async function runSql<R = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startSystem(options: HarnessOptions): Promise<SystemHarness> {
   const infra = await testInfrastructure();
   const secrets = { internalIdentity: secret(), jwt: secret() };
   const extraNames = Object.keys(options.extraGateways ?? {});
@@ -221,11 +263,14 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
   };
 
   try {
-    const [gatewayDatabase, catalogDatabase] = await Promise.all([createTestDatabase(`gw_${options.label}`), createTestDatabase(`cat_${options.label}`)]);
-    cleanups.push(() => gatewayDatabase.drop(), () => catalogDatabase.drop());
-    // The last port is left unbound: the other services' URLs point there (they answer 503).
-    const [catalogPort, unusedPort, mainPort, ...extraPorts] = await freePorts(3 + extraNames.length);
-    const unusedUrl = `http://127.0.0.1:${unusedPort}`;
+    const wanted = options.services ?? ['catalog'];
+    const gatewayDatabase = await createTestDatabase(`gw_${options.label}`);
+    cleanups.push(() => gatewayDatabase.drop());
+    // One port per service, one left unbound for services not started (they answer 503), then the gateways.
+    const ports = await freePorts(wanted.length + 2 + extraNames.length);
+    const unusedUrl = `http://127.0.0.1:${ports[wanted.length]}`;
+    const mainPort = ports[wanted.length + 1]!;
+    const extraPorts = ports.slice(wanted.length + 2);
     const common = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -233,11 +278,27 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       KAFKA_BROKERS: infra.kafkaBrokers,
       INTERNAL_IDENTITY_SECRET: secrets.internalIdentity,
       RUN_MIGRATIONS_ON_START: 'true',
+      // Every process of this harness consumes every event on the shared broker in groups of its own.
+      KAFKA_CONSUMER_GROUP_PREFIX: `test_${options.label}_${uniqueSuffix()}.`,
     };
 
-    const catalogProcess = spawnTs(CATALOG_ENTRY, { ...common, PORT: String(catalogPort), DATABASE_URL: catalogDatabase.url });
-    processes.push(catalogProcess);
-    const catalog = { ...httpTarget(`http://127.0.0.1:${catalogPort}`), process: catalogProcess };
+    const services: Partial<Record<SystemService, ServiceInstance>> = {};
+    await Promise.all(
+      wanted.map(async (name, i) => {
+        const database = await createTestDatabase(`${name.slice(0, 4)}_${options.label}`);
+        cleanups.push(() => database.drop());
+        const proc = spawnTs(`apps/${name}/src/main.ts`, {
+          ...common,
+          PORT: String(ports[i]),
+          DATABASE_URL: database.url,
+          REDIS_URL: infra.redisUrl,
+          ...options.serviceEnv?.[name],
+        });
+        processes.push(proc);
+        services[name] = { ...httpTarget(`http://127.0.0.1:${ports[i]}`), process: proc, database, query: (sql, params) => runSql(database.url, sql, params) };
+      }),
+    );
+    const serviceUrl = (name: SystemService): string => services[name]?.url ?? unusedUrl;
 
     const spawnGateway = (port: number, limits: RateLimits, migrate: boolean): GatewayInstance => {
       const redisPrefix = testNames(`gateway_${options.label}`).redisPrefix;
@@ -251,36 +312,28 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
         REDIS_URL: infra.redisUrl,
         REDIS_KEY_PREFIX: redisPrefix,
         JWT_SECRET: secrets.jwt,
-        CATALOG_URL: catalog.url,
-        VAULT_URL: unusedUrl,
-        ORDERING_URL: unusedUrl,
-        DELIVERY_URL: unusedUrl,
-        SETTLEMENT_URL: unusedUrl,
+        CATALOG_URL: serviceUrl('catalog'),
+        VAULT_URL: serviceUrl('vault'),
+        ORDERING_URL: serviceUrl('ordering'),
+        DELIVERY_URL: serviceUrl('delivery'),
+        SETTLEMENT_URL: serviceUrl('settlement'),
         ...Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, String(value)])),
       });
       processes.push(proc);
       return { ...httpTarget(`http://127.0.0.1:${port}`), redisPrefix, process: proc };
     };
 
-    const gateway = spawnGateway(mainPort!, options.limits ?? {}, true);
+    const gateway = spawnGateway(mainPort, options.limits ?? {}, true);
     const gateways: Record<string, GatewayInstance> = {};
     extraNames.forEach((name, i) => (gateways[name] = spawnGateway(extraPorts[i]!, options.extraGateways![name]!, false)));
 
     await Promise.all([
-      waitUntilReady('catalog', catalog, catalogProcess),
+      ...Object.entries(services).map(([name, instance]) => waitUntilReady(name, instance, instance.process)),
       waitUntilReady('gateway', gateway, gateway.process),
       ...extraNames.map((name) => waitUntilReady(`gateway ${name}`, gateways[name]!, gateways[name]!.process)),
     ]);
 
-    const query = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => {
-      const client = new Client({ connectionString: gatewayDatabase.url });
-      await client.connect();
-      try {
-        return (await client.query(sql, params)).rows as R[];
-      } finally {
-        await client.end();
-      }
-    };
+    const query = <R>(sql: string, params: unknown[] = []): Promise<R[]> => runSql<R>(gatewayDatabase.url, sql, params);
 
     const login = (email: string, password: string): Promise<ApiResponse> =>
       gateway.request('POST', '/api/v1/identity/sessions', { json: { email, password } });
@@ -297,10 +350,14 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     return {
       gateway,
       gateways,
-      catalog,
+      services,
+      service(name) {
+        const instance = services[name];
+        if (!instance) throw new Error(`the harness was not asked to start ${name} (options.services)`);
+        return instance;
+      },
       secrets,
       gatewayDatabase,
-      catalogDatabase,
       query,
       login,
       loginToken,
@@ -320,7 +377,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
             randomUUID(),
             organisationId,
             email,
-            await hashPassword(password),
+            await gatewayPasswordHash(password),
             ['admin'],
           ]);
           await client.query('COMMIT');
