@@ -384,3 +384,53 @@ describe('API documentation', () => {
     expect(methods('/api/v1/identity/api-keys/{id}')).toEqual(['delete']);
   });
 });
+
+describe('Idempotency-Key on the identity POSTs that create things', () => {
+  const withKey = (key: string): { headers: Record<string, string> } => ({ headers: { 'Idempotency-Key': key } });
+
+  it('registering an organisation twice with one Idempotency-Key registers it once', async () => {
+    const idempotencyKey = randomUUID();
+    const tag = randomUUID().slice(0, 8);
+    const input = { name: `Retry Co. ${tag}`, type: 'supplier' as const, admin: { email: `retry-${tag}@test.kami`, password: 'retry-password-1' } };
+    const register = (body: typeof input): Promise<ApiResponse> =>
+      h.gateway.request('POST', '/api/v1/identity/organisations', { token: operator.token, json: body, ...withKey(idempotencyKey) });
+    const before = await countRows('organisation');
+
+    const first = await register(input);
+    expect(first.status).toBe(201);
+    const retried = await register({ ...input, admin: { password: input.admin.password, email: input.admin.email } });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body).toEqual(first.body);
+    expect(await countRows('organisation')).toBe(before + 1);
+
+    expectProblem(await register({ ...input, name: `Other Co. ${tag}` }), 422, 'idempotency_key_reused');
+    expect(await countRows('organisation')).toBe(before + 1);
+    // Only a keyed fingerprint of the body is kept, never the admin's password.
+    const stored = await h.query<{ fingerprint: string; response: string }>(
+      `SELECT fingerprint, response_body::text AS response FROM platform_idempotency WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    expect(stored).toHaveLength(1);
+    expect(`${stored[0]!.fingerprint} ${stored[0]!.response}`).not.toContain(input.admin.password);
+  });
+
+  it('refuses a malformed Idempotency-Key before doing anything', async () => {
+    const before = await countRows('organisation');
+    const tag = randomUUID().slice(0, 8);
+    const input = { name: `Bad Key Co. ${tag}`, type: 'merchant', admin: { email: `bad-key-${tag}@test.kami`, password: 'bad-key-password-1' } };
+    const refused = await h.gateway.request('POST', '/api/v1/identity/organisations', { token: operator.token, json: input, ...withKey('x'.repeat(256)) });
+    expectProblem(refused, 400, 'invalid_idempotency_key');
+    expect(await countRows('organisation')).toBe(before);
+  });
+
+  it('documents the header on those routes only', async () => {
+    const response = await h.gateway.request('GET', '/api/docs/openapi.json');
+    const headerOf = (path: string, method: string): unknown =>
+      ((response.body.paths[path]?.[method]?.parameters ?? []) as { in: string; name: string }[]).find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+    expect(headerOf('/api/v1/identity/organisations', 'post')).toMatchObject({ required: false });
+    // Not on API key creation: its response holds the whole key, which is never stored to replay.
+    expect(headerOf('/api/v1/identity/api-keys', 'post')).toBeUndefined();
+    expect(headerOf('/api/v1/identity/sessions', 'post')).toBeUndefined();
+  });
+});

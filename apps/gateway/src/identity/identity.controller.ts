@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Access, CurrentIdentity, Public, type Identity } from '@kami/platform';
+import { Access, CurrentIdentity, Idempotent, Public, type Identity } from '@kami/platform';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import {
   ApiKeyDto,
@@ -53,6 +53,7 @@ export class IdentityController {
 
   @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   @Post('organisations')
+  @Idempotent()
   @ApiOperation({ summary: 'Operators register a supplier, merchant or operator organisation with its first admin' })
   @ApiCreatedResponse({ type: OrganisationDto })
   register(@Body() body: RegisterOrganisationDto, @Req() request: Request & { id?: string }): Promise<OrganisationDto> {
@@ -69,6 +70,8 @@ export class IdentityController {
 
   @Access({ roles: ['admin'], apiKeys: false })
   @Post('api-keys')
+  // Deliberately not @Idempotent: a replay would need the whole key stored in plain text, where the
+  // api_key table keeps only a hash. A lost response costs a key the owner can list and revoke.
   @ApiOperation({ summary: 'Create an API key; the whole key is in this response only' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   createApiKey(@CurrentIdentity() identity: Identity, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
