@@ -2,10 +2,13 @@ import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { EventEnvelope } from '../envelope/event-envelope';
 import type { EventDefinition } from './event-definition';
+import { OfferChanged } from './catalog/offer-changed.event';
+import { ProductChanged } from './catalog/product-changed.event';
 import { OrganisationRegistered } from './identity/organisation-registered.event';
+import { StockChanged } from './vault/stock-changed.event';
 
 /** Every event type Kami publishes. A consumer refuses (dead-letters) a type it cannot validate. */
-export const ALL_EVENTS: readonly EventDefinition[] = [OrganisationRegistered];
+export const ALL_EVENTS: readonly EventDefinition[] = [OrganisationRegistered, ProductChanged, OfferChanged, StockChanged];
 
 export type EventValidationResult<P extends object> =
   | { ok: true; envelope: EventEnvelope<P> }

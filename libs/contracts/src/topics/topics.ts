@@ -4,6 +4,9 @@
  */
 export const Topics = {
   IdentityOrganisation: 'gateway.organisation.v1',
+  CatalogProduct: 'catalog.product.v1',
+  CatalogOffer: 'catalog.offer.v1',
+  VaultStock: 'vault.stock.v1',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];

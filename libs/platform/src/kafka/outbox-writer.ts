@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import { describeValidationErrors, type EventDefinition, type EventEnvelope } from '@kami/contracts';
@@ -31,7 +32,8 @@ export class OutboxWriter {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.append must run inside a transaction (use dataSource.transaction)');
     }
-    const payload = Object.assign(new definition.payload(), input.payload);
+    // plainToInstance, not Object.assign: nested payload objects must become their classes to be validated.
+    const payload = plainToInstance(definition.payload, input.payload);
     const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) throw new InvalidEventPayloadError(definition.type, describeValidationErrors(errors));
 
