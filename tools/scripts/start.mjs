@@ -126,6 +126,9 @@ try {
   const seedCode = await new Promise((resolve) => seed.once('exit', resolve));
   if (seedCode !== 0) throw new Error('the demo seed failed');
   const accounts = JSON.parse(seedOutput.split('\n').find((l) => l.startsWith('{"demoAccounts"')) ?? '{"demoAccounts":[]}').demoAccounts;
+  const catalog = SERVICES.find((s) => s.name === 'catalog');
+  const catalogSeed = run('seed', entryOf('catalog', 'seed/demo-seed'), serviceEnv(catalog, stack.env, secrets));
+  if ((await new Promise((resolve) => catalogSeed.once('exit', resolve))) !== 0) throw new Error('the catalog demo seed failed');
 
   say(paint('32', `Kami is up in ${seconds()} s`));
   console.log(`
@@ -134,6 +137,9 @@ try {
 
   Demo logins (POST /api/v1/identity/sessions) and API keys (header X-Api-Key):
 ${accounts.map((a) => `    ${a.type.padEnd(9)}  ${`${a.email} / ${a.password}`.padEnd(40)} ${a.apiKey}`).join('\n')}
+
+  Try the catalog as the demo merchant:
+    curl -H 'X-Api-Key: ${accounts.find((a) => a.type === 'merchant')?.apiKey ?? '<merchant key>'}' 'http://127.0.0.1:3000/api/v1/catalog/products?q=steam'
 
   Ctrl-C stops everything.
 `);

@@ -1,6 +1,15 @@
-import { ServiceConfig } from '@kami/platform';
+import { Transform } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { ServiceConfig, toInt } from '@kami/platform';
 
 /** Environment of the catalog service (see the README's table). */
 export class CatalogConfig extends ServiceConfig {
   override PORT = 3101;
+
+  /** How often lapsed brand authorisations are expired (and their offers paused), in milliseconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  AUTHORISATION_EXPIRY_INTERVAL_MS = 60_000;
 }

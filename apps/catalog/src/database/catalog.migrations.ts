@@ -1,7 +1,13 @@
+import { BrandAuthorisationEntity } from '../brand-authorisations/brand-authorisation.entity';
+import { BrandEntity } from '../brands/brand.entity';
+import { CategoryEntity } from '../categories/category.entity';
+import { OfferEntity } from '../offers/offer.entity';
+import { ProductEntity } from '../products/product.entity';
+import { SupplierEntity } from '../suppliers/supplier.entity';
+import { CreateCatalog1763800000000 } from './migrations/1763800000000-CreateCatalog';
+
 /** The catalog service's own migrations, in order, after the platform's (outbox and inbox). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const CATALOG_MIGRATIONS: Function[] = [];
+export const CATALOG_MIGRATIONS = [CreateCatalog1763800000000];
 
 /** The catalog service's TypeORM entities. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const CATALOG_ENTITIES: Function[] = [];
+export const CATALOG_ENTITIES = [CategoryEntity, BrandEntity, SupplierEntity, ProductEntity, BrandAuthorisationEntity, OfferEntity];
