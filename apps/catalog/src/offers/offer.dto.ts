@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { OFFER_PAUSE_REASONS, OFFER_STATUSES, type OfferPauseReason, type OfferStatus } from '@kami/contracts';
@@ -71,43 +71,7 @@ export class CreateOfferDto extends OfferTermsDto {
 }
 
 /** Fields a supplier may change; tiers replace the old list whole. */
-export class UpdateOfferDto {
-  @ApiPropertyOptional({ type: [PriceTierDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_TIERS)
-  @ValidateNested({ each: true })
-  @Type(() => PriceTierDto)
-  priceTiers?: PriceTierDto[];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ORDER_QUANTITY)
-  minOrderQuantity?: number;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ORDER_QUANTITY)
-  maxOrderQuantity?: number | null;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_ORDER_QUANTITY)
-  lowStockThreshold?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  allowAboveFaceValue?: boolean;
-}
+export class UpdateOfferDto extends PartialType(OfferTermsDto) {}
 
 export class ListOffersQuery extends CursorPageQuery {
   @ApiPropertyOptional()

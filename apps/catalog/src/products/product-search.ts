@@ -53,6 +53,16 @@ export function toProductDto(row: ProductRow): ProductSearchItemDto {
   };
 }
 
+/** Products with their brand and the summary of their active offers (computed per returned row). */
+const withOfferSummary = (offerScope: string): string => `
+  SELECT p.*, b.name AS brand_name, s.active_offers, s.lowest_unit_price, s.available
+    FROM product p
+    JOIN brand b ON b.id = p.brand_id
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS active_offers, min(o.base_unit_price) AS lowest_unit_price, coalesce(sum(o.stock_available), 0) AS available
+        FROM offer o WHERE o.product_id = p.id AND o.status = 'active' ${offerScope}
+    ) s`;
+
 /**
  * Product search with each product's offer summary. Filters run on product columns (indexed;
  * text through a trigram index), pages are keyset on (name, id), and the summary is computed
@@ -94,13 +104,7 @@ export class ProductSearch {
       where.push(`(p.name, p.id) > ($${params.push(String(name))}, $${params.push(String(id))}::uuid)`);
     }
     const rows: ProductRow[] = await this.dataSource.query(
-      `SELECT p.*, b.name AS brand_name, s.active_offers, s.lowest_unit_price, s.available
-         FROM product p
-         JOIN brand b ON b.id = p.brand_id
-         CROSS JOIN LATERAL (
-           SELECT count(*)::int AS active_offers, min(o.base_unit_price) AS lowest_unit_price, coalesce(sum(o.stock_available), 0) AS available
-             FROM offer o WHERE o.product_id = p.id AND o.status = 'active' ${offerScope}
-         ) s
+      `${withOfferSummary(offerScope)}
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY p.name, p.id
         LIMIT $${params.push(query.limit + 1)}`,
@@ -115,13 +119,7 @@ export class ProductSearch {
     const where = this.visibility(identity, params);
     const offerScope = this.offerScope(identity, params);
     const rows: ProductRow[] = await this.dataSource.query(
-      `SELECT p.*, b.name AS brand_name, s.active_offers, s.lowest_unit_price, s.available
-         FROM product p
-         JOIN brand b ON b.id = p.brand_id
-         CROSS JOIN LATERAL (
-           SELECT count(*)::int AS active_offers, min(o.base_unit_price) AS lowest_unit_price, coalesce(sum(o.stock_available), 0) AS available
-             FROM offer o WHERE o.product_id = p.id AND o.status = 'active' ${offerScope}
-         ) s
+      `${withOfferSummary(offerScope)}
         WHERE p.id = $1 ${where.length > 0 ? `AND ${where.join(' AND ')}` : ''}`,
       params,
     );
