@@ -25,7 +25,7 @@ export function readProof(input: { fileName: string; contentType: string; conten
   if (content.length > MAX_PROOF_BYTES) return [{ field: 'proof.contentBase64', messages: [`must be at most ${MAX_PROOF_BYTES} bytes once decoded`] }];
   const signature = SIGNATURES[input.contentType];
   if (!signature || !signature.every((byte, i) => content[i] === byte)) {
-    return [{ field: 'proof.contentBase64', messages: [`is not a ${input.contentType} document`] }];
+    return [{ field: 'proof.contentBase64', messages: [`the content is not ${input.contentType} (checked by its first bytes)`] }];
   }
   return { fileName: input.fileName, contentType: input.contentType, content, sha256: createHash('sha256').update(content).digest('hex') };
 }
