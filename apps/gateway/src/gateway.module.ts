@@ -1,6 +1,7 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { accessControlProviders, PlatformModule } from '@kami/platform';
 import { Topics } from '@kami/contracts';
+import { ApiDocsModule } from './api-docs/api-docs.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { GATEWAY_ENTITIES, GATEWAY_MIGRATIONS } from './database/gateway.migrations';
 import { SystemHealthController } from './health/system-health.controller';
@@ -28,6 +29,7 @@ export class GatewayModule implements NestModule {
           identity: 'custom',
         }),
         IdentityModule,
+        ApiDocsModule,
       ],
       controllers: [SystemHealthController],
       providers: [...accessControlProviders(GatewayIdentityResolver), RateLimits, RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],

@@ -26,3 +26,4 @@ export * from './idempotency/idempotency-key';
 export * from './idempotency/fingerprint';
 export * from './idempotency/idempotency.store';
 export * from './idempotency/idempotency.interceptor';
+export * from './openapi/service-openapi';

@@ -1,11 +1,20 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { ServiceConfig } from '../config/service-config';
+import { InternalOpenApiModule, serveInternalOpenApi } from '../openapi/service-openapi';
 
 export interface BootstrapOptions {
+  /** The service's name (titles its OpenAPI document). */
+  service?: string;
+  /**
+   * Generate the service's OpenAPI document at boot and serve it at `GET /internal/openapi.json`
+   * for the gateway to merge into the public one. Default true; the gateway, which publishes the
+   * merged document itself, turns it off.
+   */
+  internalOpenApi?: boolean;
   /** Nest's own JSON body parser; the gateway turns it off for proxied routes. */
   bodyParser?: boolean;
   /** Largest JSON body accepted. */
@@ -14,16 +23,26 @@ export interface BootstrapOptions {
   configure?: (app: NestExpressApplication) => void | Promise<void>;
 }
 
+/** The service's module next to the internal OpenAPI route (the service's own modules stay untouched). */
+@Module({})
+class ServiceRootModule {}
+
+function withInternalOpenApi(rootModule: Type | DynamicModule): DynamicModule {
+  return { module: ServiceRootModule, imports: [rootModule, InternalOpenApiModule] };
+}
+
 /**
- * Creates, configures and starts a service: JSON logs, shutdown hooks (SIGTERM/SIGINT drain
- * the service: stop taking requests, stop consumers, flush the outbox), then listen.
+ * Creates, configures and starts a service: JSON logs, its OpenAPI document at
+ * `/internal/openapi.json`, shutdown hooks (SIGTERM/SIGINT drain the service: stop taking
+ * requests, stop consumers, flush the outbox), then listen.
  */
 export async function bootstrapService(
-  rootModule: Type | ReturnType<typeof Object>,
+  rootModule: Type | DynamicModule,
   config: ServiceConfig,
   options: BootstrapOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+  const internalOpenApi = options.internalOpenApi ?? true;
+  const app = await NestFactory.create<NestExpressApplication>(internalOpenApi ? withInternalOpenApi(rootModule) : rootModule, {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,
@@ -33,6 +52,7 @@ export async function bootstrapService(
   app.set('trust proxy', 'loopback');
   if (options.bodyParser ?? true) app.useBodyParser('json', { limit: options.jsonLimit ?? '1mb' });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  if (internalOpenApi) serveInternalOpenApi(app, options.service ?? 'service');
   await options.configure?.(app);
   await app.listen(config.PORT, config.HOST);
   return app;
