@@ -13,7 +13,7 @@ export function build({ quiet = false } = {}) {
   const swc = path.join(root, 'node_modules/.bin/swc');
   const result = spawnSync(
     swc,
-    ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts,**/*.e2e-spec.ts,**/test/**', '--quiet'],
+    ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts,**/*.e2e-spec.ts,**/test/**,**/bench/**', '--quiet'],
     { cwd: root, stdio: quiet ? 'pipe' : 'inherit' },
   );
   if (result.status !== 0) {
