@@ -5,6 +5,7 @@ export const CatalogErrorCode = {
   ProductNotFound: 'product_not_found',
   ProductNotActive: 'product_not_active',
   InvalidProductTransition: 'invalid_product_transition',
+  ProductHasOffers: 'product_has_offers',
   BrandNotFound: 'brand_not_found',
   BrandNameTaken: 'brand_name_taken',
   CategoryNotFound: 'category_not_found',
@@ -26,6 +27,8 @@ export const productNotActive = (status: string): CatalogError =>
   new CatalogError(CatalogErrorCode.ProductNotActive, 409, `The product is ${status}; offers can only be listed on an active product.`, { productStatus: status });
 export const invalidProductTransition = (from: string, action: string): CatalogError =>
   new CatalogError(CatalogErrorCode.InvalidProductTransition, 409, `A ${from} product cannot be ${action}.`, { productStatus: from });
+export const productHasOffers = (field: string): CatalogError =>
+  new CatalogError(CatalogErrorCode.ProductHasOffers, 409, `The product already has offers priced in its currency; ${field} can no longer change.`);
 export const brandNameTaken = (): CatalogError => new CatalogError(CatalogErrorCode.BrandNameTaken, 409, 'A brand with this name already exists.');
 export const brandNotFound = (): CatalogError => new CatalogError(CatalogErrorCode.BrandNotFound, 404, 'No such brand.');
 export const categoryExists = (): CatalogError => new CatalogError(CatalogErrorCode.CategoryExists, 409, 'A category with this code already exists.');

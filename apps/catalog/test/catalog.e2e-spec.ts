@@ -197,6 +197,22 @@ describe('brand authorisation rules', () => {
     const list = await call(supplierA, 'GET', `/brand-authorisations?brandId=${tencent.id}&status=expired`);
     expect(list.body.items).toHaveLength(1);
   });
+  it('moving a product to another brand pauses the offers of suppliers not authorised for it; its currency is fixed once offered', async () => {
+    const [authorisedForBoth] = await Promise.all([authorise(supplierA, steam.id), authorise(supplierA, tencent.id), authorise(supplierB, steam.id)]);
+    expect(authorisedForBoth.status).toBe('approved');
+    const product = await createProduct();
+    const offerA = await activeOffer(supplierA, product.id, [{ minQuantity: 1, unitPrice: 9600 }]);
+    const offerB = await activeOffer(supplierB, product.id, [{ minQuantity: 1, unitPrice: 9500 }]);
+
+    expectProblem(await call(operator, 'PATCH', `/products/${product.id}`, { currency: 'USD' }), 409, 'product_has_offers');
+    const moved = await call(operator, 'PATCH', `/products/${product.id}`, { brandId: tencent.id });
+    expect(moved.body.brand.id).toBe(tencent.id);
+
+    expect((await call(supplierA, 'GET', `/offers/${offerA.id}`)).body.status).toBe('active');
+    expect((await call(supplierB, 'GET', `/offers/${offerB.id}`)).body).toMatchObject({ status: 'paused', pausedReason: 'product_brand_changed' });
+    expectProblem(await call(supplierB, 'POST', `/offers/${offerB.id}/activate`), 403, 'brand_not_authorised');
+    expect((await call(operator, 'GET', `/products/${product.id}`)).body.currency).toBe('CNY');
+  });
 });
 
 describe('supplier isolation', () => {

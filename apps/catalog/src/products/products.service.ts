@@ -6,8 +6,9 @@ import { Messaging, ValidationFailedError, type CursorPage, type Identity } from
 import { recordAudit } from '../audit/audit-log';
 import { BrandsService } from '../brands/brands.service';
 import { CategoriesService } from '../categories/categories.service';
-import { invalidProductTransition, productNotFound } from '../catalog.errors';
+import { invalidProductTransition, productHasOffers, productNotFound } from '../catalog.errors';
 import { OfferLifecycle } from '../offers/offer-lifecycle';
+import { OfferEntity } from '../offers/offer.entity';
 import { codeFormatProblems } from './code-format';
 import { appendProductChanged, type ProductChange } from './product-events';
 import { ProductSearch } from './product-search';
@@ -86,6 +87,13 @@ export class ProductsService {
     await this.change(productId, 'updated', traceId, async (product, manager) => {
       if (product.status === 'retired' || product.status === 'rejected') throw invalidProductTransition(product.status, 'changed');
       const format = input.codeFormat;
+      // Offers copy the product's currency; a product already offered cannot change it.
+      if (input.currency && input.currency !== product.currency && (await manager.getRepository(OfferEntity).existsBy({ productId }))) {
+        throw productHasOffers('currency');
+      }
+      if (input.brandId && input.brandId !== product.brandId) {
+        await this.offerLifecycle.moveProductToBrand(manager, productId, input.brandId, identity, traceId);
+      }
       const brandName = newBrandName ?? (await this.brands.getForInput(product.brandId)).name;
       const name = input.name?.trim() ?? product.name;
       const region = input.region ?? product.region;
