@@ -29,11 +29,16 @@ export function devSecrets() {
     }
   }
   let changed = false;
-  for (const name of ['INTERNAL_IDENTITY_SECRET', 'JWT_SECRET']) {
+  for (const name of ['INTERNAL_IDENTITY_SECRET', 'JWT_SECRET', 'VAULT_FINGERPRINT_KEY']) {
     if (!secrets[name]) {
       secrets[name] = randomBytes(32).toString('base64url');
       changed = true;
     }
+  }
+  if (!secrets.VAULT_MASTER_KEYS) {
+    secrets.VAULT_MASTER_KEYS = `dev1:${randomBytes(32).toString('base64url')}`;
+    secrets.VAULT_MASTER_KEY_ID = 'dev1';
+    changed = true;
   }
   if (changed) {
     fs.mkdirSync(path.dirname(SECRETS_FILE), { recursive: true });
@@ -56,6 +61,9 @@ export function serviceEnv(service, stackEnv, secrets, overrides = {}) {
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
   if (service.redis) env.REDIS_URL = stackEnv.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (service.name === 'vault') {
+    for (const name of ['VAULT_MASTER_KEYS', 'VAULT_MASTER_KEY_ID', 'VAULT_FINGERPRINT_KEY']) env[name] = secrets[name];
+  }
   if (service.name === 'gateway') {
     env.JWT_SECRET = secrets.JWT_SECRET;
     for (const s of SERVICES.filter((s) => s.name !== 'gateway')) env[`${s.name.toUpperCase()}_URL`] = `http://127.0.0.1:${s.port}`;

@@ -1,7 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { Topics } from '@kami/contracts';
 import { createWhoAmIController, PlatformModule } from '@kami/platform';
+import { AllocationModule } from './allocation/allocation.module';
+import { BatchesModule } from './batches/batches.module';
+import { CatalogProjectionModule } from './catalog-projection/catalog-projection.module';
+import { CodesModule } from './codes/codes.module';
 import type { VaultConfig } from './config/vault.config';
+import { CryptoModule } from './crypto/crypto.module';
 import { VAULT_ENTITIES, VAULT_MIGRATIONS } from './database/vault.migrations';
+import { StockModule } from './stock/stock.module';
 
 /** The vault service: code batches and codes: ingest, encryption at rest, the Redis reservation core, reveal. */
 @Module({})
@@ -15,8 +22,15 @@ export class VaultModule {
           config,
           entities: VAULT_ENTITIES,
           migrations: VAULT_MIGRATIONS,
+          producesTopics: [Topics.VaultStock, Topics.VaultAllocation],
           redis: true,
         }),
+        CatalogProjectionModule,
+        StockModule,
+        CryptoModule,
+        AllocationModule,
+        BatchesModule,
+        CodesModule,
       ],
       controllers: [createWhoAmIController('vault')],
     };

@@ -6,3 +6,7 @@ export * from './events/identity/organisation-registered.event';
 export * from './events/catalog/product-changed.event';
 export * from './events/catalog/offer-changed.event';
 export * from './events/vault/stock-changed.event';
+export * from './events/vault/stock-low.event';
+export * from './events/vault/allocation.events';
+export * from './events/ordering/order.events';
+export * from './events/settlement/payment.events';

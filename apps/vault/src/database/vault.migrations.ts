@@ -1,7 +1,11 @@
-/** The vault service's own migrations, in order, after the platform's (outbox and inbox). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const VAULT_MIGRATIONS: Function[] = [];
+import { CreateVault1763900000000 } from './migrations/1763900000000-CreateVault';
 
-/** The vault service's TypeORM entities. */
+/** The vault service's own migrations, in order, after the platform's (outbox, inbox, idempotency). */
+export const VAULT_MIGRATIONS = [CreateVault1763900000000];
+
+/**
+ * The vault's TypeORM entities. Most of the vault speaks SQL directly: its hot paths are set
+ * statements over many codes at once, which entities would turn into one statement per row.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const VAULT_ENTITIES: Function[] = [];

@@ -6,9 +6,27 @@ import { OfferChanged } from './catalog/offer-changed.event';
 import { ProductChanged } from './catalog/product-changed.event';
 import { OrganisationRegistered } from './identity/organisation-registered.event';
 import { StockChanged } from './vault/stock-changed.event';
+import { StockLow } from './vault/stock-low.event';
+import { CodesAllocated, ReservationReleased, StockRejected, StockReserved } from './vault/allocation.events';
+import { OrderCancelled, OrderPlaced } from './ordering/order.events';
+import { PaymentCaptured, PaymentFailed } from './settlement/payment.events';
 
 /** Every event type Kami publishes. A consumer refuses (dead-letters) a type it cannot validate. */
-export const ALL_EVENTS: readonly EventDefinition[] = [OrganisationRegistered, ProductChanged, OfferChanged, StockChanged];
+export const ALL_EVENTS: readonly EventDefinition[] = [
+  OrganisationRegistered,
+  ProductChanged,
+  OfferChanged,
+  StockChanged,
+  StockLow,
+  StockReserved,
+  StockRejected,
+  CodesAllocated,
+  ReservationReleased,
+  OrderPlaced,
+  OrderCancelled,
+  PaymentCaptured,
+  PaymentFailed,
+];
 
 export type EventValidationResult<P extends object> =
   | { ok: true; envelope: EventEnvelope<P> }

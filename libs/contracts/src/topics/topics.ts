@@ -7,6 +7,9 @@ export const Topics = {
   CatalogProduct: 'catalog.product.v1',
   CatalogOffer: 'catalog.offer.v1',
   VaultStock: 'vault.stock.v1',
+  VaultAllocation: 'vault.allocation.v1',
+  OrderingOrder: 'ordering.order.v1',
+  SettlementPayment: 'settlement.payment.v1',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];

@@ -287,11 +287,23 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       wanted.map(async (name, i) => {
         const database = await createTestDatabase(`${name.slice(0, 4)}_${options.label}`);
         cleanups.push(() => database.drop());
+        const vaultEnv: Record<string, string> = {};
+        if (name === 'vault') {
+          const redisPrefix = testNames(`vault_${options.label}`).redisPrefix;
+          redisPrefixes.push(redisPrefix);
+          Object.assign(vaultEnv, {
+            REDIS_KEY_PREFIX: redisPrefix,
+            VAULT_MASTER_KEYS: `test1:${secret()}`,
+            VAULT_MASTER_KEY_ID: 'test1',
+            VAULT_FINGERPRINT_KEY: secret(),
+          });
+        }
         const proc = spawnTs(`apps/${name}/src/main.ts`, {
           ...common,
           PORT: String(ports[i]),
           DATABASE_URL: database.url,
           REDIS_URL: infra.redisUrl,
+          ...vaultEnv,
           ...options.serviceEnv?.[name],
         });
         processes.push(proc);

@@ -1,0 +1,58 @@
+// class-transformer's @Type reads decorator metadata while the class loads.
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { Topics } from '../../topics/topics';
+import { defineEvent } from '../event-definition';
+
+/** The most codes one order line may ask for: keeps a committed event's code id list under Kafka's message size. */
+export const MAX_LINE_QUANTITY = 50_000;
+export const MAX_ORDER_LINES = 100;
+
+/**
+ * One order line as ordering routed it: a quantity of one offer. A merchant's requested line
+ * that was split across suppliers becomes several of these, each with its own id.
+ */
+export class OrderLinePayload {
+  @IsUUID()
+  lineId!: string;
+
+  @IsUUID()
+  offerId!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LINE_QUANTITY)
+  quantity!: number;
+}
+
+/** An order was placed and priced; vault reserves its lines (all or none). */
+export class OrderPlacedPayload {
+  @IsUUID()
+  orderId!: string;
+
+  /** The buying (merchant) organisation: the only one that may later see the codes. */
+  @IsUUID()
+  buyerId!: string;
+
+  @ValidateNested({ each: true })
+  @Type(() => OrderLinePayload)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_LINES)
+  lines!: OrderLinePayload[];
+}
+
+export const ORDER_CANCEL_REASONS = ['out_of_stock', 'insufficient_balance', 'payment_timeout', 'cancelled_by_buyer', 'failed'] as const;
+export type OrderCancelReason = (typeof ORDER_CANCEL_REASONS)[number];
+
+/** An order was cancelled before its codes were sold; whatever was reserved for it is released. */
+export class OrderCancelledPayload {
+  @IsUUID()
+  orderId!: string;
+
+  @IsIn(ORDER_CANCEL_REASONS)
+  reason!: OrderCancelReason;
+}
+
+export const OrderPlaced = defineEvent('ordering.order.placed', Topics.OrderingOrder, OrderPlacedPayload);
+export const OrderCancelled = defineEvent('ordering.order.cancelled', Topics.OrderingOrder, OrderCancelledPayload);
