@@ -4,3 +4,4 @@ export * from './kafka-probe';
 export * from './processes';
 export * from './migrated-database';
 export * from './system/system-harness';
+export * from './private-redis';

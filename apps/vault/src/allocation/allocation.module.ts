@@ -1,12 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { ReservationCore } from '@kami/reservation';
+import { AllocationStore } from './allocation-store';
+import { Allocator } from './allocator';
 import { OfferStockCache } from './offer-stock-cache';
-import { reservationCoreProviders } from './reservation-core.provider';
+import { OrderAllocations } from './order-allocations';
+import { OrderSagaConsumer } from './order-saga.consumer';
+import { ReservationExpiry } from './reservation-expiry';
+import { ReservationRedisCloser, reservationCoreProviders } from './reservation-core.provider';
+import { StockReconciler } from './stock-reconciler';
 
-/** Reservation and allocation of codes: the Redis core, its PostgreSQL guard, and the order saga. */
+/** Reservation and allocation of codes: the Redis core, its PostgreSQL guard, the order saga, expiry and reconciliation. */
 @Global()
 @Module({
-  providers: [...reservationCoreProviders, OfferStockCache],
-  exports: [ReservationCore, OfferStockCache],
+  providers: [...reservationCoreProviders, OfferStockCache, AllocationStore, Allocator, OrderAllocations, OrderSagaConsumer, ReservationExpiry, StockReconciler, ReservationRedisCloser],
+  exports: [ReservationCore, OfferStockCache, Allocator],
 })
 export class AllocationModule {}

@@ -21,7 +21,7 @@ export class OfferStockCache {
     let after = '0';
     for (;;) {
       const rows: { id: string }[] = await this.dataSource.query(
-        `SELECT id::text FROM code WHERE batch_id = $1 AND status = 'available' AND id > $2 ORDER BY id LIMIT ${PUBLISH_CHUNK}`,
+        `SELECT id::text AS id FROM code WHERE batch_id = $1 AND status = 'available' AND id > $2 ORDER BY id LIMIT ${PUBLISH_CHUNK}`,
         [batchId, after],
       );
       if (rows.length === 0) return;
@@ -44,7 +44,7 @@ export class OfferStockCache {
   async snapshot(offerId: string): Promise<OfferSnapshot> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const available: { id: string }[] = await manager.query(
-        `SELECT c.id::text FROM code c JOIN batch b ON b.id = c.batch_id AND b.status = 'completed'
+        `SELECT c.id::text AS id FROM code c JOIN batch b ON b.id = c.batch_id AND b.status = 'completed'
           WHERE c.offer_id = $1 AND c.status = 'available'
           ORDER BY c.expires_at NULLS LAST, c.id`,
         [offerId],

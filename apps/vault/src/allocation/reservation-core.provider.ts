@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ReservationCore } from '@kami/reservation';
 import { SERVICE_CONFIG } from '@kami/platform';
@@ -19,3 +19,13 @@ export const reservationCoreProviders: Provider[] = [
   },
   { provide: ReservationCore, inject: [RESERVATION_REDIS], useFactory: (redis: Redis) => new ReservationCore({ redis }) },
 ];
+
+/** Closes the core's Redis connection when the service stops (after consumers and sweepers have drained). */
+@Injectable()
+export class ReservationRedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(RESERVATION_REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -59,18 +59,26 @@ export class StockLedger {
 
   async apply(manager: EntityManager, offerId: string, supplierId: string, delta: StockDelta): Promise<OfferStock> {
     const d = (n?: number): number => n ?? 0;
-    const rows: OfferStockRow[] = await manager.query(
-      `WITH moved AS (
-         INSERT INTO offer_stock AS s (offer_id, supplier_id, uploaded, available, reserved, sold, voided, sequence)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
-         ON CONFLICT (offer_id) DO UPDATE SET
-           uploaded = s.uploaded + EXCLUDED.uploaded, available = s.available + EXCLUDED.available,
-           reserved = s.reserved + EXCLUDED.reserved, sold = s.sold + EXCLUDED.sold, voided = s.voided + EXCLUDED.voided,
-           sequence = s.sequence + 1, updated_at = now()
-         RETURNING s.*)
-       SELECT moved.*, o.low_stock_threshold FROM moved LEFT JOIN vault_offer o ON o.offer_id = moved.offer_id`,
-      [offerId, supplierId, d(delta.uploaded), d(delta.available), d(delta.reserved), d(delta.sold), d(delta.voided)],
-    );
+    const counts = [d(delta.uploaded), d(delta.available), d(delta.reserved), d(delta.sold), d(delta.voided)];
+    // Update first: a CHECK applies to a proposed INSERT row too, so a negative delta cannot go through an upsert.
+    const move = (): Promise<OfferStockRow[]> =>
+      manager.query(
+        `WITH moved AS (
+           UPDATE offer_stock s SET uploaded = s.uploaded + $2, available = s.available + $3, reserved = s.reserved + $4,
+                  sold = s.sold + $5, voided = s.voided + $6, sequence = s.sequence + 1, updated_at = now()
+            WHERE s.offer_id = $1
+            RETURNING s.*)
+         SELECT moved.*, o.low_stock_threshold FROM moved LEFT JOIN vault_offer o ON o.offer_id = moved.offer_id`,
+        [offerId, ...counts],
+      );
+    let rows = await move();
+    if (rows.length === 0) {
+      await manager.query(
+        `INSERT INTO offer_stock (offer_id, supplier_id, sequence) VALUES ($1, $2, 0) ON CONFLICT (offer_id) DO NOTHING`,
+        [offerId, supplierId],
+      );
+      rows = await move();
+    }
     const row = rows[0]!;
     const stock = toStock(row);
     await this.messaging.outbox.append(manager, StockChanged, {

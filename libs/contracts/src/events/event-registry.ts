@@ -7,7 +7,7 @@ import { ProductChanged } from './catalog/product-changed.event';
 import { OrganisationRegistered } from './identity/organisation-registered.event';
 import { StockChanged } from './vault/stock-changed.event';
 import { StockLow } from './vault/stock-low.event';
-import { CodesAllocated, ReservationReleased, StockRejected, StockReserved } from './vault/allocation.events';
+import { AllocationFailed, CodesAllocated, ReservationReleased, StockRejected, StockReserved } from './vault/allocation.events';
 import { OrderCancelled, OrderPlaced } from './ordering/order.events';
 import { PaymentCaptured, PaymentFailed } from './settlement/payment.events';
 
@@ -21,6 +21,7 @@ export const ALL_EVENTS: readonly EventDefinition[] = [
   StockReserved,
   StockRejected,
   CodesAllocated,
+  AllocationFailed,
   ReservationReleased,
   OrderPlaced,
   OrderCancelled,

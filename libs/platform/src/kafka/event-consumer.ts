@@ -12,6 +12,12 @@ export interface EventContext {
   partition: number;
   offset: string;
   logger: PinoLogger;
+  /**
+   * Runs `action` once the transaction has committed (not when it rolls back): for effects
+   * outside PostgreSQL that must follow the truth, never precede it. A failing action is logged;
+   * it must be safe to lose (the database is already right).
+   */
+  afterCommit(action: () => Promise<void>): void;
 }
 
 export type EventHandler<P extends object = object> = (envelope: EventEnvelope<P>, context: EventContext) => Promise<void>;
@@ -155,8 +161,9 @@ export class EventConsumer {
   private async applyOnce(
     envelope: EventEnvelope<object>,
     subscription: EventSubscription,
-    where: Omit<EventContext, 'manager'>,
+    where: Omit<EventContext, 'manager' | 'afterCommit'>,
   ): Promise<HandleOutcome> {
+    const committed: (() => Promise<void>)[] = [];
     const outcome = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome> => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO platform_inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
@@ -164,9 +171,12 @@ export class EventConsumer {
         [envelope.id, this.options.groupId, envelope.type],
       );
       if (inserted.length === 0) return 'duplicate';
-      await subscription.handler(envelope, { ...where, manager });
+      await subscription.handler(envelope, { ...where, manager, afterCommit: (action) => committed.push(action) });
       return 'applied';
     });
+    for (const action of committed) {
+      await action().catch((error: unknown) => where.logger.warn({ err: error }, 'an after-commit action failed'));
+    }
     consumedEvents.inc({ consumer: this.options.groupId, topic: where.topic, outcome });
     if (outcome === 'duplicate') where.logger.info('event already handled; ignored');
     return outcome;

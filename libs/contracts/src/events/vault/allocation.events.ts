@@ -98,7 +98,33 @@ export class ReservationReleasedPayload {
   reason!: ReleaseReason;
 }
 
+export const ALLOCATION_FAILURES = ['reservation_expired', 'reservation_released', 'not_reserved'] as const;
+export type AllocationFailure = (typeof ALLOCATION_FAILURES)[number];
+
+/**
+ * Payment was captured but these lines have no codes to sell (their reservation had ended): the
+ * money for them must go back to the buyer. Lines committed at the same time are in
+ * `vault.allocation.committed`.
+ */
+export class AllocationFailedPayload {
+  @IsUUID()
+  orderId!: string;
+
+  @IsUUID()
+  buyerId!: string;
+
+  @IsIn(ALLOCATION_FAILURES)
+  reason!: AllocationFailure;
+
+  @ValidateNested({ each: true })
+  @Type(() => OrderLinePayload)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_LINES)
+  lines!: OrderLinePayload[];
+}
+
 export const StockReserved = defineEvent('vault.allocation.reserved', Topics.VaultAllocation, StockReservedPayload);
 export const StockRejected = defineEvent('vault.allocation.rejected', Topics.VaultAllocation, StockRejectedPayload);
 export const CodesAllocated = defineEvent('vault.allocation.committed', Topics.VaultAllocation, CodesAllocatedPayload);
 export const ReservationReleased = defineEvent('vault.allocation.released', Topics.VaultAllocation, ReservationReleasedPayload);
+export const AllocationFailed = defineEvent('vault.allocation.failed', Topics.VaultAllocation, AllocationFailedPayload);
