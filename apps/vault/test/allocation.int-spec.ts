@@ -125,4 +125,49 @@ describe('allocation through Redis and PostgreSQL', () => {
     expect(reserved(result)).toHaveLength(30);
     expect(await rig.allocator.reserve({ reservationId: randomUUID(), offerId, quantity: 1 })).toEqual({ status: 'insufficient', available: 0 });
   });
+
+  it('expires abandoned reservations: their codes are available again in PostgreSQL and Redis, sold ones stay sold', async () => {
+    const offerId = await rig.seedOffer(50);
+    const abandoned = await rig.allocator.reserve({ reservationId: randomUUID(), offerId, quantity: 10, ttlMs: 60_000 });
+    const paid = await rig.allocator.reserve({ reservationId: randomUUID(), offerId, quantity: 5, ttlMs: 60_000 });
+    const paidId = (await rig.dataSource.query(`SELECT reservation_id::text AS id FROM code WHERE id = $1`, [reserved(paid)[0]]))[0].id;
+    await rig.allocator.commit(paidId);
+    expect(await rig.counts(offerId)).toMatchObject({ available: 35, reserved: 10, sold: 5 });
+
+    // Nothing is due yet; a minute later the abandoned one is.
+    expect(await rig.expiry.sweep(new Date())).toBe(0);
+    expect(await rig.expiry.sweep(new Date(Date.now() + 61_000))).toBe(1);
+
+    expect(await rig.counts(offerId)).toEqual({ uploaded: 50, available: 45, reserved: 0, sold: 5, void: 0 });
+    expect(await rig.counters(offerId)).toEqual(await rig.counts(offerId));
+    expect(await rig.core.availableCount(offerId)).toBe(45);
+    const [row] = await rig.dataSource.query(`SELECT status FROM reservation WHERE id = (SELECT reservation_id FROM code_release WHERE code_id = $1)`, [reserved(abandoned)[0]]);
+    expect(row.status).toBe('expired');
+  });
+
+  it('expires an order as a whole and tells the saga once', async () => {
+    const offerA = await rig.seedOffer(20);
+    const offerB = await rig.seedOffer(20);
+    const orderId = randomUUID();
+    const lines = [
+      { lineId: randomUUID(), offerId: offerA, quantity: 3 },
+      { lineId: randomUUID(), offerId: offerB, quantity: 4 },
+    ];
+    await rig.dataSource.transaction((manager) => rig.orders.reserve(manager, { orderId, buyerId: randomUUID(), lines }));
+    expect(await rig.counts(offerA)).toMatchObject({ reserved: 3 });
+    expect(await rig.counts(offerB)).toMatchObject({ reserved: 4 });
+
+    await rig.expiry.sweep(new Date(Date.now() + 901_000));
+
+    expect(await rig.counts(offerA)).toMatchObject({ available: 20, reserved: 0 });
+    expect(await rig.counts(offerB)).toMatchObject({ available: 20, reserved: 0 });
+    const events: { event_type: string; envelope: { payload: { reason: string } } }[] = await rig.dataSource.query(
+      `SELECT event_type, envelope FROM platform_outbox WHERE message_key = $1 ORDER BY created_at`,
+      [orderId],
+    );
+    expect(events.map((e) => e.event_type)).toEqual(['vault.allocation.reserved', 'vault.allocation.released']);
+    expect(events[1]!.envelope.payload.reason).toBe('expired');
+    // A second sweep finds nothing more to do for it.
+    expect(await rig.expiry.sweep(new Date(Date.now() + 901_000))).toBe(0);
+  });
 });

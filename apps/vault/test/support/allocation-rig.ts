@@ -7,6 +7,8 @@ import { createMigratedTestDatabase, testInfrastructure, testNames, type Migrate
 import { AllocationStore } from '../../src/allocation/allocation-store';
 import { Allocator } from '../../src/allocation/allocator';
 import { OfferStockCache } from '../../src/allocation/offer-stock-cache';
+import { OrderAllocations } from '../../src/allocation/order-allocations';
+import { ReservationExpiry } from '../../src/allocation/reservation-expiry';
 import { CatalogProjection } from '../../src/catalog-projection/catalog-projection.service';
 import type { VaultConfig } from '../../src/config/vault.config';
 import { VAULT_ENTITIES, VAULT_MIGRATIONS } from '../../src/database/vault.migrations';
@@ -32,6 +34,8 @@ export interface AllocationRig {
   core: ReservationCore;
   allocator: Allocator;
   cache: OfferStockCache;
+  orders: OrderAllocations;
+  expiry: ReservationExpiry;
   /** Creates an offer with `count` available codes (a completed batch); returns the offer id. */
   seedOffer(count: number): Promise<string>;
   /** Counts by status from the code table itself (not from the counters). */
@@ -56,7 +60,10 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
   const stock = new StockLedger(messaging);
   const cache = new OfferStockCache(core, dataSource);
   const store = new AllocationStore(stock, catalog);
-  const allocator = new Allocator(dataSource, core, store, cache, { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900 } as VaultConfig);
+  const config = { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900, RESERVATION_EXPIRY_INTERVAL_MS: 1000 } as VaultConfig;
+  const allocator = new Allocator(dataSource, core, store, cache, config);
+  const orders = new OrderAllocations(allocator, core, messaging);
+  const expiry = new ReservationExpiry(dataSource, allocator, orders, core, config);
 
   const countsFrom = async (sql: string, offerId: string): Promise<CodeCounts> => {
     const [row] = await dataSource.query(sql, [offerId]);
@@ -70,6 +77,8 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
     core,
     allocator,
     cache,
+    orders,
+    expiry,
     async seedOffer(count) {
       const offerId = randomUUID();
       const productId = randomUUID();
