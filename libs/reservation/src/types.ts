@@ -43,3 +43,16 @@ export interface OfferSnapshot {
   available: string[];
   held: HeldReservation[];
 }
+
+/** What Redis holds about one reservation (`ReservationCore.reservation`). */
+export interface ReservationView {
+  state: ReservationState;
+  /** Its codes while held or committed; [] once released or expired (the list is dropped then). */
+  codeIds: string[];
+  expiresAtMs: number;
+}
+
+export interface RebuildOptions {
+  /** Rebuild even when the offer is loaded (operators reconciling with PostgreSQL). Default false. */
+  force?: boolean;
+}
