@@ -170,4 +170,42 @@ describe('allocation through Redis and PostgreSQL', () => {
     // A second sweep finds nothing more to do for it.
     expect(await rig.expiry.sweep(new Date(Date.now() + 901_000))).toBe(0);
   });
+
+  it('publishes each offer\'s counts as one coalesced event, and a low-stock alert once per crossing', async () => {
+    const offerId = await rig.seedOffer(10, 5);
+    const events = async (type: string): Promise<{ payload: Record<string, number> }[]> =>
+      (await rig.dataSource.query(`SELECT envelope FROM platform_outbox WHERE message_key = $1 AND event_type = $2 ORDER BY created_at, event_id`, [offerId, type])).map(
+        (r: { envelope: { payload: Record<string, number> } }) => r.envelope,
+      );
+    await rig.publisher.publish();
+    const take = async (quantity: number): Promise<string> => {
+      const reservationId = randomUUID();
+      await rig.allocator.reserve({ reservationId, offerId, quantity });
+      return reservationId;
+    };
+    // Three changes between two publications make one event with the latest counts.
+    await take(2);
+    await take(2);
+    const third = await take(2);
+    await rig.publisher.publish();
+    const changed = await events('vault.stock.changed');
+    expect(changed).toHaveLength(2);
+    expect(changed[1]!.payload).toMatchObject({ offerId, available: 4, reserved: 6, sold: 0, voided: 0 });
+    expect(changed[1]!.payload.sequence).toBeGreaterThan(changed[0]!.payload.sequence!);
+    expect(await events('vault.stock.low')).toEqual([expect.objectContaining({ payload: expect.objectContaining({ available: 4, threshold: 5 }) })]);
+
+    // Still low after another sale: no second alert. Back above the threshold re-arms it.
+    const fourth = await take(1);
+    await rig.publisher.publish();
+    expect(await events('vault.stock.low')).toHaveLength(1);
+    await rig.allocator.release(third, 'cancelled');
+    await rig.allocator.release(fourth, 'cancelled');
+    await rig.publisher.publish();
+    expect(await events('vault.stock.low')).toHaveLength(1);
+    await take(3);
+    await rig.publisher.publish();
+    expect((await events('vault.stock.low')).map((e) => e.payload.available)).toEqual([4, 3]);
+    // Nothing changed, nothing published.
+    expect(await rig.publisher.publish()).toBe(0);
+  });
 });

@@ -63,7 +63,7 @@ describe('losing Redis in the middle of allocations', () => {
     expect(flushed).toBe(true);
 
     // Quiet point: rebuild (as the reconciler or the next reservation would) and compare.
-    await rig.cache.rebuild(offerId);
+    await rig.cache.rebuild(offerId, true);
     const counts = await rig.counts(offerId);
     expect(counts.uploaded).toBe(3000);
     expect(counts.available + counts.reserved + counts.sold + counts.void).toBe(counts.uploaded);

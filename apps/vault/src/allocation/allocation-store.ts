@@ -88,10 +88,10 @@ export class AllocationStore {
     const releases = indexed<ReleaseOp>('release');
     if (releases.length > 0) await this.release(manager, releases, outcomes, delta);
 
-    for (const [offerId, d] of deltas) {
-      if (d.available === 0 && d.reserved === 0 && d.sold === 0) continue;
-      await this.stock.apply(manager, offerId, await this.supplierOf(manager, offerId), d);
-    }
+    const changes = [...deltas].filter(([, d]) => d.available !== 0 || d.reserved !== 0 || d.sold !== 0);
+    const withSuppliers = [];
+    for (const [offerId, d] of changes) withSuppliers.push({ offerId, supplierId: await this.supplierOf(manager, offerId), delta: d });
+    await this.stock.applyMany(manager, withSuppliers);
     return outcomes;
   }
 

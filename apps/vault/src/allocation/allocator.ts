@@ -51,7 +51,7 @@ export class Allocator implements OnModuleDestroy {
     this.ttlMs = config.RESERVATION_TTL_SECONDS * 1000;
     this.committer = new GroupCommitter((ops) => this.dataSource.transaction((manager) => this.store.apply(manager, ops)), {
       maxBatch: 1000,
-      maxInFlight: 1,
+      maxInFlight: 3,
     });
   }
 

@@ -36,8 +36,9 @@ export class OfferStockCache {
     if (codeIds.length > 0) await this.core.removeAvailable(offerId, codeIds);
   }
 
-  rebuild(offerId: string): Promise<boolean> {
-    return this.core.rebuild(offerId, () => this.snapshot(offerId));
+  /** Loads the offer into Redis from PostgreSQL when Redis does not hold it (or always, with `force`: drift repair). */
+  rebuild(offerId: string, force = false): Promise<boolean> {
+    return this.core.rebuild(offerId, () => this.snapshot(offerId), { force });
   }
 
   /** The offer as PostgreSQL has it: available codes of completed batches (soonest expiry first) and held reservations. */

@@ -61,7 +61,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnModuleDestroy 
       }
       this.logger.warn({ offerId: row.offer_id, redisVsPostgres: seen }, 'Redis drifted from PostgreSQL; rebuilding the offer');
       this.suspects.delete(row.offer_id);
-      if (await this.cache.rebuild(row.offer_id)) rebuilt.push(row.offer_id);
+      if (await this.cache.rebuild(row.offer_id, true)) rebuilt.push(row.offer_id);
     }
     return rebuilt;
   }

@@ -53,6 +53,13 @@ export class VaultConfig extends ServiceConfig {
   @Max(3_600_000)
   STOCK_RECONCILE_INTERVAL_MS = 30_000;
 
+  /** How often changed stock counts are published as events (changes in between are coalesced), in milliseconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  STOCK_EVENT_INTERVAL_MS = 250;
+
   /** Codes per inline JSON batch. */
   @Transform(toInt)
   @IsInt()

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { StockChanged, StockLow } from '@kami/contracts';
-import { Messaging } from '@kami/platform';
 
 /** Changes to an offer's counts; each code moves from one count to another (uploads add to `uploaded` and `available`). */
 export interface StockDelta {
@@ -23,88 +21,70 @@ export interface OfferStock {
   sequence: number;
 }
 
-interface OfferStockRow {
-  offer_id: string;
-  supplier_id: string;
-  uploaded: string;
-  available: string;
-  reserved: string;
-  sold: string;
-  voided: string;
-  sequence: string;
-  low_stock_alerted: boolean;
-  low_stock_threshold: number | null;
-}
-
-const toStock = (r: OfferStockRow): OfferStock => ({
-  offerId: r.offer_id,
-  supplierId: r.supplier_id,
-  uploaded: Number(r.uploaded),
-  available: Number(r.available),
-  reserved: Number(r.reserved),
-  sold: Number(r.sold),
-  voided: Number(r.voided),
-  sequence: Number(r.sequence),
-});
-
 /**
- * Each offer's code counts, moved in the same transaction as the codes they count (the row's
- * CHECK makes PostgreSQL refuse any change that would lose a code). Every change publishes the
- * absolute counts with a per-offer sequence, and a low-stock alert when available stock falls to
- * the offer's threshold — once, re-armed only when stock rises above it again.
+ * Each offer's code counts, moved in the same transaction as the codes they count: the row's
+ * CHECK makes PostgreSQL refuse any change that would lose a code (invariant 2). Every change
+ * bumps the offer's sequence; the StockPublisher turns changes into events off the hot path.
  */
 @Injectable()
 export class StockLedger {
-  constructor(private readonly messaging: Messaging) {}
-
-  async apply(manager: EntityManager, offerId: string, supplierId: string, delta: StockDelta): Promise<OfferStock> {
-    const d = (n?: number): number => n ?? 0;
-    const counts = [d(delta.uploaded), d(delta.available), d(delta.reserved), d(delta.sold), d(delta.voided)];
-    // Update first: a CHECK applies to a proposed INSERT row too, so a negative delta cannot go through an upsert.
-    const move = (): Promise<OfferStockRow[]> =>
-      manager.query(
-        `WITH moved AS (
-           UPDATE offer_stock s SET uploaded = s.uploaded + $2, available = s.available + $3, reserved = s.reserved + $4,
-                  sold = s.sold + $5, voided = s.voided + $6, sequence = s.sequence + 1, updated_at = now()
-            WHERE s.offer_id = $1
-            RETURNING s.*)
-         SELECT moved.*, o.low_stock_threshold FROM moved LEFT JOIN vault_offer o ON o.offer_id = moved.offer_id`,
-        [offerId, ...counts],
-      );
-    let rows = await move();
-    if (rows.length === 0) {
-      await manager.query(
-        `INSERT INTO offer_stock (offer_id, supplier_id, sequence) VALUES ($1, $2, 0) ON CONFLICT (offer_id) DO NOTHING`,
-        [offerId, supplierId],
-      );
-      rows = await move();
-    }
-    const row = rows[0]!;
-    const stock = toStock(row);
-    await this.messaging.outbox.append(manager, StockChanged, {
-      aggregateId: offerId,
-      payload: { offerId, supplierId: stock.supplierId, sequence: stock.sequence, available: stock.available, reserved: stock.reserved, sold: stock.sold, voided: stock.voided },
-    });
-    await this.checkLowStock(manager, row, stock);
-    return stock;
+  async apply(manager: EntityManager, offerId: string, supplierId: string, delta: StockDelta): Promise<void> {
+    await this.applyMany(manager, [{ offerId, supplierId, delta }]);
   }
 
-  private async checkLowStock(manager: EntityManager, row: OfferStockRow, stock: OfferStock): Promise<void> {
-    const threshold = row.low_stock_threshold;
-    if (threshold === null || threshold <= 0) return;
-    const low = stock.available <= threshold;
-    if (low === row.low_stock_alerted) return;
-    await manager.query(`UPDATE offer_stock SET low_stock_alerted = $2 WHERE offer_id = $1`, [stock.offerId, low]);
-    if (low) {
-      await this.messaging.outbox.append(manager, StockLow, {
-        aggregateId: stock.offerId,
-        payload: { offerId: stock.offerId, supplierId: stock.supplierId, available: stock.available, threshold },
-      });
+  /** Moves several offers' counts in one statement, in offer order (concurrent transactions lock counter rows in the same order). */
+  async applyMany(manager: EntityManager, changes: { offerId: string; supplierId: string; delta: StockDelta }[]): Promise<void> {
+    if (changes.length === 0) return;
+    const sorted = [...changes].sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0));
+    const n = (subset: typeof sorted, pick: (d: StockDelta) => number | undefined): number[] => subset.map((c) => pick(c.delta) ?? 0);
+    const move = async (subset: typeof sorted): Promise<Set<string>> => {
+      const moved: { offer_id: string }[] = await manager.query(
+        `WITH moved AS (
+           UPDATE offer_stock s SET uploaded = s.uploaded + v.uploaded, available = s.available + v.available,
+                  reserved = s.reserved + v.reserved, sold = s.sold + v.sold, voided = s.voided + v.voided,
+                  sequence = s.sequence + 1, updated_at = now()
+             FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+                  AS v(offer_id, uploaded, available, reserved, sold, voided)
+            WHERE s.offer_id = v.offer_id
+            RETURNING s.offer_id::text AS offer_id)
+         SELECT offer_id FROM moved`,
+        [subset.map((c) => c.offerId), n(subset, (d) => d.uploaded), n(subset, (d) => d.available), n(subset, (d) => d.reserved), n(subset, (d) => d.sold), n(subset, (d) => d.voided)],
+      );
+      return new Set(moved.map((r) => r.offer_id));
+    };
+    if (sorted.length > 1) {
+      // Take the counter rows in offer order first: an UPDATE ... FROM locks rows in whatever order
+      // its join yields them, and two transactions locking two offers in opposite orders deadlock.
+      await manager.query(`SELECT 1 FROM offer_stock WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id FOR UPDATE`, [sorted.map((c) => c.offerId)]);
     }
+    const moved = await move(sorted);
+    if (moved.size === sorted.length) return;
+    // A first change of an offer: its row is created empty (a CHECK applies to a proposed INSERT
+    // row too, so negative deltas cannot go through an upsert), then moved like the others.
+    const missing = sorted.filter((c) => !moved.has(c.offerId));
+    await manager.query(
+      `INSERT INTO offer_stock (offer_id, supplier_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT (offer_id) DO NOTHING`,
+      [missing.map((c) => c.offerId), missing.map((c) => c.supplierId)],
+    );
+    await move(missing);
   }
 
   async get(manager: EntityManager, offerId: string): Promise<OfferStock | null> {
-    const rows: OfferStockRow[] = await manager.query(`SELECT s.*, NULL AS low_stock_threshold FROM offer_stock s WHERE offer_id = $1`, [offerId]);
-    return rows[0] ? toStock(rows[0]) : null;
+    const rows: Record<string, string>[] = await manager.query(
+      `SELECT offer_id, supplier_id, uploaded, available, reserved, sold, voided, sequence FROM offer_stock WHERE offer_id = $1`,
+      [offerId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      offerId: r.offer_id!,
+      supplierId: r.supplier_id!,
+      uploaded: Number(r.uploaded),
+      available: Number(r.available),
+      reserved: Number(r.reserved),
+      sold: Number(r.sold),
+      voided: Number(r.voided),
+      sequence: Number(r.sequence),
+    };
   }
 }

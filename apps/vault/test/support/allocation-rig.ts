@@ -13,6 +13,7 @@ import { CatalogProjection } from '../../src/catalog-projection/catalog-projecti
 import type { VaultConfig } from '../../src/config/vault.config';
 import { VAULT_ENTITIES, VAULT_MIGRATIONS } from '../../src/database/vault.migrations';
 import { StockLedger } from '../../src/stock/stock-ledger';
+import { StockPublisher } from '../../src/stock/stock-publisher';
 
 export interface CodeCounts {
   uploaded: number;
@@ -36,8 +37,10 @@ export interface AllocationRig {
   cache: OfferStockCache;
   orders: OrderAllocations;
   expiry: ReservationExpiry;
+  /** Publishes stock events into the outbox (a running vault does it on a timer). */
+  publisher: StockPublisher;
   /** Creates an offer with `count` available codes (a completed batch); returns the offer id. */
-  seedOffer(count: number): Promise<string>;
+  seedOffer(count: number, lowStockThreshold?: number): Promise<string>;
   /** Counts by status from the code table itself (not from the counters). */
   counts(offerId: string): Promise<CodeCounts>;
   /** The offer_stock counters. */
@@ -54,16 +57,17 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
   const redisUrl = options.redisUrl ?? infra.redisUrl;
   const keyPrefix = testNames(label).redisPrefix;
   const redis = new Redis(redisUrl, { keyPrefix, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
-  const messaging = { outbox: new OutboxWriter() } as unknown as Messaging;
+  const messaging = { outbox: new OutboxWriter(), relay: { nudge: () => undefined } } as unknown as Messaging;
   const core = new ReservationCore({ redis });
   const catalog = new CatalogProjection(messaging, dataSource);
-  const stock = new StockLedger(messaging);
+  const stock = new StockLedger();
   const cache = new OfferStockCache(core, dataSource);
   const store = new AllocationStore(stock, catalog);
-  const config = { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900, RESERVATION_EXPIRY_INTERVAL_MS: 1000 } as VaultConfig;
+  const config = { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900, RESERVATION_EXPIRY_INTERVAL_MS: 1000, STOCK_EVENT_INTERVAL_MS: 250 } as VaultConfig;
   const allocator = new Allocator(dataSource, core, store, cache, config);
   const orders = new OrderAllocations(allocator, core, messaging);
   const expiry = new ReservationExpiry(dataSource, allocator, orders, core, config);
+  const publisher = new StockPublisher(dataSource, messaging, config);
 
   const countsFrom = async (sql: string, offerId: string): Promise<CodeCounts> => {
     const [row] = await dataSource.query(sql, [offerId]);
@@ -79,14 +83,15 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
     cache,
     orders,
     expiry,
-    async seedOffer(count) {
+    publisher,
+    async seedOffer(count, lowStockThreshold = 0) {
       const offerId = randomUUID();
       const productId = randomUUID();
       const supplierId = randomUUID();
       const batchId = randomUUID();
       await dataSource.transaction(async (manager) => {
         await manager.query(`INSERT INTO vault_product (product_id, version, status, code_pattern, pin_policy, serial_required) VALUES ($1, 1, 'active', '^[A-Z0-9]{16}$', 'none', false)`, [productId]);
-        await manager.query(`INSERT INTO vault_offer (offer_id, version, product_id, supplier_id, status, low_stock_threshold) VALUES ($1, 1, $2, $3, 'active', 0)`, [offerId, productId, supplierId]);
+        await manager.query(`INSERT INTO vault_offer (offer_id, version, product_id, supplier_id, status, low_stock_threshold) VALUES ($1, 1, $2, $3, 'active', $4)`, [offerId, productId, supplierId, lowStockThreshold]);
         await manager.query(
           `INSERT INTO batch (id, offer_id, supplier_id, product_id, source, status, lines_received, accepted, created_by, finished_at)
            VALUES ($1, $2, $3, $4, 'json', 'completed', $5, $5, 'test', now())`,

@@ -44,11 +44,14 @@ export class CreateVault1763900000000 implements MigrationInterface {
         sold bigint NOT NULL DEFAULT 0,
         voided bigint NOT NULL DEFAULT 0,
         sequence bigint NOT NULL DEFAULT 0,
+        -- the sequence last published as vault.stock.changed (events are coalesced off the hot path)
+        published_sequence bigint NOT NULL DEFAULT 0,
         low_stock_alerted boolean NOT NULL DEFAULT false,
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT offer_stock_never_lost CHECK (uploaded = available + reserved + sold + voided),
         CONSTRAINT offer_stock_non_negative CHECK (available >= 0 AND reserved >= 0 AND sold >= 0 AND voided >= 0)
       )`);
+    await q.query(`CREATE INDEX offer_stock_unpublished_idx ON offer_stock (offer_id) WHERE sequence > published_sequence`);
 
     // A batch is an ingest job. Its codes stay invisible (never in Redis, never counted) until
     // the batch is completed; a batch that fails has its codes deleted in the same transaction.
