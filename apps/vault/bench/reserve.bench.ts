@@ -28,6 +28,9 @@ const CLIENTS = 64;
 const OFFERS = 4;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const WARMUP_MS = 500;
+/** Comma-separated case names to run (all by default): for profiling one case. */
+const ONLY = process.env.BENCH_CASES?.split(',');
+const wanted = (name: string): boolean => !ONLY || ONLY.includes(name);
 
 interface Result {
   case: string;
@@ -146,17 +149,32 @@ async function main(): Promise<void> {
     const ttlMs = 15 * 60_000;
 
     // qty1-reserve: the Redis script alone.
-    let offers = await seedKamiOffers(rig, 150_000);
+    let offers: string[] = [];
+    let lists: string[] = [];
+    let shop: string[] = [];
+    if (wanted('qty1-reserve')) {
+    offers = await seedKamiOffers(rig, 150_000);
     results.push(
       await drive('qty1-reserve', 'kami', async (o) => {
         const r = await rig.core.reserve(offers[o]!, randomUUID(), 1, ttlMs);
         return r.status === 'reserved' ? 1 : 0;
       }),
     );
-    let lists = await seedLists(raw, lpopPrefix, 150_000);
+    lists = await seedLists(raw, lpopPrefix, 150_000);
     results.push(await drive('qty1-reserve', 'redis-lpop', async (o) => ((await raw.lpop(lists[o]!, 1)) ?? []).length));
+    }
+
+    const skipLocked = async (offerId: string, n: number): Promise<number> => {
+      const { rowCount } = await pool.query(
+        `UPDATE shop_code SET status = 'allocated', reservation_id = $3
+          WHERE id IN (SELECT id FROM shop_code WHERE offer_id = $1 AND status = 'available' LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [offerId, n, randomUUID()],
+      );
+      return rowCount ?? 0;
+    };
 
     // qty1-allocate: reserve and commit, durable.
+    if (wanted('qty1-allocate')) {
     offers = await seedKamiOffers(rig, 60_000);
     results.push(
       await drive('qty1-allocate', 'kami', async (o) => {
@@ -167,20 +185,14 @@ async function main(): Promise<void> {
         return 1;
       }),
     );
-    let shop = await seedShopTable(pool, 60_000);
-    const skipLocked = async (offerId: string, n: number): Promise<number> => {
-      const { rowCount } = await pool.query(
-        `UPDATE shop_code SET status = 'allocated', reservation_id = $3
-          WHERE id IN (SELECT id FROM shop_code WHERE offer_id = $1 AND status = 'available' LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [offerId, n, randomUUID()],
-      );
-      return rowCount ?? 0;
-    };
+    shop = await seedShopTable(pool, 60_000);
     results.push(await drive('qty1-allocate', 'pg-skip-locked', (o) => skipLocked(shop[o]!, 1)));
     lists = await seedLists(raw, lpopPrefix, 150_000);
     results.push(await drive('qty1-allocate', 'redis-lpop', async (o) => ((await raw.lpop(lists[o]!, 1)) ?? []).length));
+    }
 
     // qty100-allocate.
+    if (wanted('qty100-allocate')) {
     offers = await seedKamiOffers(rig, 250_000);
     results.push(
       await drive('qty100-allocate', 'kami', async (o) => {
@@ -195,6 +207,7 @@ async function main(): Promise<void> {
     results.push(await drive('qty100-allocate', 'pg-skip-locked', (o) => skipLocked(shop[o]!, 100)));
     lists = await seedLists(raw, lpopPrefix, 1_000_000);
     results.push(await drive('qty100-allocate', 'redis-lpop', async (o) => ((await raw.lpop(lists[o]!, 100)) ?? []).length));
+    }
   } finally {
     const keys = await raw.keys(`${lpopPrefix}*`);
     if (keys.length > 0) await raw.del(...keys);
