@@ -52,9 +52,16 @@ export class OrderAllocations {
     const { orderId, buyerId, lines } = order;
     if (await this.lockOrder(manager, orderId)) return;
 
-    const unavailable = await this.unavailableOffers(manager, lines);
-    if (unavailable.length > 0) {
-      const shortfall = unavailable.map((offerId) => ({ offerId, requested: requestedOf(lines, offerId), available: 0 }));
+    const { unknown, unavailable } = await this.offerStates(manager, lines);
+    if (unknown.length === new Set(lines.map((l) => l.offerId)).size) {
+      // None of its offers were ever announced to this vault: not an order for this vault
+      // (another deployment sharing the broker), or catalog events lagging far behind. Ordering
+      // cancels it when it times out; reserving or rejecting it here would be a guess.
+      this.logger.warn({ orderId, offers: unknown.length }, 'order for offers this vault has never heard of; ignored');
+      return;
+    }
+    if (unavailable.length > 0 || unknown.length > 0) {
+      const shortfall = [...unknown, ...unavailable].map((offerId) => ({ offerId, requested: requestedOf(lines, offerId), available: 0 }));
       return this.reject(manager, orderId, buyerId, 'offer_unavailable', shortfall);
     }
 
@@ -101,7 +108,10 @@ export class OrderAllocations {
   /** Payment captured: the order's reservations are sold; lines whose reservation had ended are reported for a refund. */
   async commit(manager: EntityManager, orderId: string, afterCommit: (a: AfterCommit) => void): Promise<void> {
     const order = await this.orderForUpdate(manager, orderId);
-    if (!order) throw new Error(`payment captured for order ${orderId}, which the vault never saw placed`);
+    if (!order) {
+      this.logger.warn({ orderId }, 'payment captured for an order this vault never reserved; ignored');
+      return;
+    }
     if (order.status === 'committed') return;
     const reservations = await this.reservationsOf(manager, orderId);
     if (order.status !== 'reserved') {
@@ -182,15 +192,18 @@ export class OrderAllocations {
     await manager.query(`UPDATE allocation_order SET status = $2, reason = $3, updated_at = now() WHERE order_id = $1`, [orderId, status, reason]);
   }
 
-  private async unavailableOffers(manager: EntityManager, lines: OrderLinePayload[]): Promise<string[]> {
+  /** Offers the vault never heard of, and offers it knows that are not active (paused, delisted, draft). */
+  private async offerStates(manager: EntityManager, lines: OrderLinePayload[]): Promise<{ unknown: string[]; unavailable: string[] }> {
     const offerIds = [...new Set(lines.map((l) => l.offerId))];
-    const rows: { offer_id: string }[] = await manager.query(
-      `SELECT o.offer_id::text FROM vault_offer o JOIN vault_product p ON p.product_id = o.product_id
-        WHERE o.offer_id = ANY($1::uuid[]) AND o.status = 'active'`,
+    const rows: { offer_id: string; status: string }[] = await manager.query(
+      `SELECT offer_id::text AS offer_id, status FROM vault_offer WHERE offer_id = ANY($1::uuid[])`,
       [offerIds],
     );
-    const active = new Set(rows.map((r) => r.offer_id));
-    return offerIds.filter((id) => !active.has(id));
+    const status = new Map(rows.map((r) => [r.offer_id, r.status]));
+    return {
+      unknown: offerIds.filter((id) => !status.has(id)),
+      unavailable: offerIds.filter((id) => status.has(id) && status.get(id) !== 'active'),
+    };
   }
 }
 
