@@ -16,6 +16,7 @@ export * from './redis/redis';
 export * from './auth/identity';
 export * from './auth/access';
 export * from './auth/signed-identity.resolver';
+export * from './auth/service-token';
 export * from './metrics/metrics';
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/run-service';

@@ -7,6 +7,7 @@ import {
   IDENTITY_HEADER,
   IdentityResolver,
   REQUEST_ID_HEADER,
+  SERVICE_TOKEN_HEADER,
   SERVICE_CONFIG,
   sendProblem,
   signIdentity,
@@ -68,6 +69,8 @@ export class ProxyMiddleware implements NestMiddleware {
           proxyReq.removeHeader('authorization');
           proxyReq.removeHeader(API_KEY_HEADER);
           proxyReq.removeHeader('cookie');
+          // Service-to-service credentials never come from outside.
+          proxyReq.removeHeader(SERVICE_TOKEN_HEADER);
           proxyReq.setHeader(IDENTITY_HEADER, signIdentity(request.identity!, service, this.config.INTERNAL_IDENTITY_SECRET));
           if (request.id) proxyReq.setHeader(REQUEST_ID_HEADER, request.id);
         },

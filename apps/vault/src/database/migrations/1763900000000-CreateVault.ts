@@ -182,6 +182,7 @@ export class CreateVault1763900000000 implements MigrationInterface {
         caller text NOT NULL,
         actor text,
         channel text NOT NULL,
+        purpose text,
         order_id uuid,
         code_count int NOT NULL,
         revealed_at timestamptz NOT NULL DEFAULT now()
