@@ -160,7 +160,7 @@ async function main(): Promise<void> {
         return r.status === 'reserved' ? 1 : 0;
       }),
     );
-    lists = await seedLists(raw, lpopPrefix, 150_000);
+    lists = await seedLists(raw, lpopPrefix, 1_000_000);
     results.push(await drive('qty1-reserve', 'redis-lpop', async (o) => ((await raw.lpop(lists[o]!, 1)) ?? []).length));
     }
 
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     );
     shop = await seedShopTable(pool, 60_000);
     results.push(await drive('qty1-allocate', 'pg-skip-locked', (o) => skipLocked(shop[o]!, 1)));
-    lists = await seedLists(raw, lpopPrefix, 150_000);
+    lists = await seedLists(raw, lpopPrefix, 1_000_000);
     results.push(await drive('qty1-allocate', 'redis-lpop', async (o) => ((await raw.lpop(lists[o]!, 1)) ?? []).length));
     }
 
