@@ -3,6 +3,7 @@
 // all six services (each migrates its database at start), the demo seed, then the URL and the
 // demo logins. Ctrl-C stops every service and whatever part of the stack this run started.
 import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { stackDown, stackUp } from '../stack/stack-lib.mjs';
 import { build } from './build.mjs';
@@ -100,6 +101,50 @@ async function shutdown(code) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+/** The demo offers of the catalog seed and how their codes look (random each time: codes are unique across the vault). */
+const DEMO_STOCK = [
+  { offerId: '00000000-0000-4000-8000-000000000321', count: 1000, line: () => `${group(5)}-${group(5)}-${group(5)}` },
+  { offerId: '00000000-0000-4000-8000-000000000322', count: 1000, line: () => ({ code: digits(12), pin: digits(6) }) },
+  { offerId: '00000000-0000-4000-8000-000000000323', count: 2000, line: () => ({ code: digits(17), pin: digits(18) }) },
+  { offerId: '00000000-0000-4000-8000-000000000324', count: 100, line: () => Array.from({ length: 5 }, () => group(5)).join('-') },
+];
+const ALPHANUMERIC = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+function group(n) {
+  return Array.from(randomBytes(n), (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join('');
+}
+function digits(n) {
+  return Array.from(randomBytes(n), (b) => String(b % 10)).join('');
+}
+
+/**
+ * Uploads demo codes for the demo supplier's offers through the public API (as a supplier would),
+ * once: an offer that already has codes is left alone. The vault learns the offers from catalog's
+ * events, so an upload refused with offer_not_found is tried again for a little while.
+ */
+async function seedDemoStock(baseUrl, apiKey) {
+  const headers = { 'x-api-key': apiKey, 'content-type': 'application/json' };
+  for (const offer of DEMO_STOCK) {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const stock = await fetch(`${baseUrl}/api/v1/vault/offers/${offer.offerId}/stock`, { headers });
+      if (stock.ok && (await stock.json()).uploaded > 0) break;
+      const codes = Array.from({ length: offer.count }, () => {
+        const line = offer.line();
+        return typeof line === 'string' ? { code: line } : line;
+      });
+      const response = await fetch(`${baseUrl}/api/v1/vault/batches`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': randomUUID() },
+        body: JSON.stringify({ offerId: offer.offerId, codes }),
+      });
+      if (response.ok) break;
+      const problem = await response.json().catch(() => ({}));
+      if (problem.code !== 'offer_not_found' || Date.now() > deadline) throw new Error(`demo codes for offer ${offer.offerId}: ${response.status} ${problem.code ?? ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 try {
   say('starting PostgreSQL, Redis and Kafka…');
   const stack = await stackUp({ log: (l) => say(l) });
@@ -129,6 +174,11 @@ try {
   const catalog = SERVICES.find((s) => s.name === 'catalog');
   const catalogSeed = run('seed', entryOf('catalog', 'seed/demo-seed'), serviceEnv(catalog, stack.env, secrets));
   if ((await new Promise((resolve) => catalogSeed.once('exit', resolve))) !== 0) throw new Error('the catalog demo seed failed');
+  const supplierKey = accounts.find((a) => a.type === 'supplier')?.apiKey;
+  if (supplierKey) {
+    say(`uploading demo codes (${seconds()} s)…`);
+    await seedDemoStock('http://127.0.0.1:3000', supplierKey);
+  }
 
   say(paint('32', `Kami is up in ${seconds()} s`));
   console.log(`
