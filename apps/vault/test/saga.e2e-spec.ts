@@ -114,7 +114,7 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
     );
     expect(committed).toHaveLength(1);
     const soldLines = committed[0]!.payload.lines as { lineId: string; offerId: string; codeIds: string[] }[];
-    expect(soldLines.map((l) => [l.lineId, l.codeIds.length])).toEqual([
+    expect(soldLines.map((l) => [l.lineId, l.codeIds.length]).sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
       [lines[0]!.lineId, 5],
       [lines[1]!.lineId, 7],
     ]);
