@@ -28,3 +28,4 @@ export * from './idempotency/fingerprint';
 export * from './idempotency/idempotency.store';
 export * from './idempotency/idempotency.interceptor';
 export * from './openapi/service-openapi';
+export * from './scheduling/periodic-task';

@@ -1,42 +1,39 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@kami/platform';
+import { PeriodicTask, ROOT_LOGGER, SERVICE_CONFIG } from '@kami/platform';
 import type { CatalogConfig } from '../config/catalog.config';
 import { BrandAuthorisationsService } from './brand-authorisations.service';
 
 /** Expires lapsed brand authorisations on a timer (and pauses what they covered). */
 @Injectable()
 export class AuthorisationExpiry implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly authorisations: BrandAuthorisationsService,
-    @Inject(SERVICE_CONFIG) private readonly config: CatalogConfig,
+    @Inject(SERVICE_CONFIG) config: CatalogConfig,
     @Inject(ROOT_LOGGER) private readonly logger: PinoLogger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep().finally(() => (this.running = undefined));
-    }, this.config.AUTHORISATION_EXPIRY_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: config.AUTHORISATION_EXPIRY_INTERVAL_MS,
+      run: () => this.sweep(),
+      onError: (error) => this.logger.warn({ err: error }, 'brand authorisation expiry sweep failed; retrying on the next tick'),
+    });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   private async sweep(): Promise<void> {
-    try {
-      let expired: number;
-      do {
-        expired = await this.authorisations.expireLapsed();
-        if (expired > 0) this.logger.info({ expired }, 'brand authorisations expired');
-      } while (expired > 0);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'brand authorisation expiry sweep failed; retrying on the next tick');
-    }
+    let expired: number;
+    do {
+      expired = await this.authorisations.expireLapsed();
+      if (expired > 0) this.logger.info({ expired }, 'brand authorisations expired');
+    } while (expired > 0);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SERVICE_CONFIG } from '@kami/platform';
+import { PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import { ReservationCore } from '@kami/reservation';
 import type { VaultConfig } from '../config/vault.config';
 import type { ReleaseOutcome } from './allocation-store';
@@ -18,8 +18,7 @@ const SWEEP_BATCH = 200;
 @Injectable()
 export class ReservationExpiry implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReservationExpiry.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -27,21 +26,20 @@ export class ReservationExpiry implements OnApplicationBootstrap, OnModuleDestro
     private readonly orders: OrderAllocations,
     private readonly core: ReservationCore,
     @Inject(SERVICE_CONFIG) private readonly config: VaultConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'reservation expiry sweep failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.RESERVATION_EXPIRY_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: config.RESERVATION_EXPIRY_INTERVAL_MS,
+      run: () => this.sweep(),
+      onError: (error) => this.logger.error({ err: error }, 'reservation expiry sweep failed'),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Expires everything due at `now`; returns how many reservations ended. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SERVICE_CONFIG } from '@kami/platform';
+import { PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import { ReservationCore } from '@kami/reservation';
 import type { VaultConfig } from '../config/vault.config';
 import { OfferStockCache } from './offer-stock-cache';
@@ -13,30 +13,28 @@ import { OfferStockCache } from './offer-stock-cache';
 @Injectable()
 export class StockReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StockReconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
   private readonly suspects = new Map<string, string>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly core: ReservationCore,
     private readonly cache: OfferStockCache,
-    @Inject(SERVICE_CONFIG) private readonly config: VaultConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.reconcile()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'stock reconciliation failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.STOCK_RECONCILE_INTERVAL_MS);
-    this.timer.unref();
+    @Inject(SERVICE_CONFIG) config: VaultConfig,
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: config.STOCK_RECONCILE_INTERVAL_MS,
+      run: () => this.reconcile(),
+      onError: (error) => this.logger.error({ err: error }, 'stock reconciliation failed'),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Returns the offers it rebuilt. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@kami/platform';
+import { PeriodicTask, ROOT_LOGGER, SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
 import { BatchFailureCode } from './batch.errors';
 import { markFailed } from './batch-store';
@@ -32,9 +32,8 @@ const EXPIRED: IngestFailure = {
  */
 @Injectable()
 export class BatchRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
   private readonly logger: PinoLogger;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,26 +42,20 @@ export class BatchRecovery implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(ROOT_LOGGER) rootLogger: PinoLogger,
   ) {
     this.logger = rootLogger.child({ component: 'batch-recovery' });
+    this.task = new PeriodicTask({
+      intervalMs: Math.max(500, Math.floor(config.BATCH_STALE_AFTER_MS / 2)),
+      runAtStart: true,
+      run: () => this.sweep(),
+      onError: (error) => this.logger.warn({ err: { message: (error as Error)?.message } }, 'batch recovery sweep failed; retrying on the next tick'),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.kick();
-    this.timer = setInterval(() => this.kick(), Math.max(500, Math.floor(this.config.BATCH_STALE_AFTER_MS / 2)));
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private kick(): void {
-    this.running ??= this.sweep()
-      .then(
-        () => undefined,
-        (error: unknown) => this.logger.warn({ err: { message: (error as Error)?.message } }, 'batch recovery sweep failed; retrying on the next tick'),
-      )
-      .finally(() => (this.running = undefined));
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Fails every abandoned batch; returns how many. */

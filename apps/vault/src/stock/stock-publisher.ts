@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { StockChanged, StockLow } from '@kami/contracts';
-import { Messaging, SERVICE_CONFIG } from '@kami/platform';
+import { Messaging, PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
 
 const BATCH = 500;
@@ -27,28 +27,27 @@ interface PendingRow {
 @Injectable()
 export class StockPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StockPublisher.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly messaging: Messaging,
-    @Inject(SERVICE_CONFIG) private readonly config: VaultConfig,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: VaultConfig,
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: config.STOCK_EVENT_INTERVAL_MS,
+      run: () => this.publish(),
+      onError: (error) => this.logger.error({ err: error }, 'publishing stock changes failed'),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.publish()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'publishing stock changes failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.STOCK_EVENT_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
+    // What changed since the last tick goes out before the relay stops.
     await this.publish().catch(() => undefined);
   }
 
