@@ -208,4 +208,17 @@ describe('allocation through Redis and PostgreSQL', () => {
     // Nothing changed, nothing published.
     expect(await rig.publisher.publish()).toBe(0);
   });
+
+  it('makes every code of a completed batch available in Redis exactly once, across publishing pages', async () => {
+    const offerId = await rig.seedOffer(10);
+    await rig.cache.rebuild(offerId);
+    // More codes than one page of publishBatch (50,000), so the paging itself is exercised.
+    const batchId = await rig.seedBatch(offerId, 120_001);
+    await rig.cache.publishBatch(offerId, batchId);
+    const listed = await rig.redis.lrange(rig.core.keysOf(offerId).available, 0, -1);
+    expect(listed).toHaveLength(120_011);
+    expect(new Set(listed).size).toBe(120_011);
+    const [max] = await rig.dataSource.query(`SELECT max(id)::text AS id FROM code WHERE batch_id = $1`, [batchId]);
+    expect(listed).toContain(max.id);
+  });
 });

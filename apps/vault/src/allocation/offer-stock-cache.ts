@@ -21,7 +21,7 @@ export class OfferStockCache {
     let after = '0';
     for (;;) {
       const rows: { id: string }[] = await this.dataSource.query(
-        `SELECT id::text AS id FROM code WHERE batch_id = $1 AND status = 'available' AND id > $2 ORDER BY id LIMIT ${PUBLISH_CHUNK}`,
+        `SELECT c.id::text AS id FROM code c WHERE c.batch_id = $1 AND c.status = 'available' AND c.id > $2 ORDER BY c.id LIMIT ${PUBLISH_CHUNK}`,
         [batchId, after],
       );
       if (rows.length === 0) return;

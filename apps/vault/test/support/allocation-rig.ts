@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { createServiceDataSource, OutboxWriter, type Messaging } from '@kami/platform';
 import { ReservationCore } from '@kami/reservation';
 import { createMigratedTestDatabase, testInfrastructure, testNames, type MigratedTestDatabase } from '@kami/testing';
@@ -41,11 +41,30 @@ export interface AllocationRig {
   publisher: StockPublisher;
   /** Creates an offer with `count` available codes (a completed batch); returns the offer id. */
   seedOffer(count: number, lowStockThreshold?: number): Promise<string>;
+  /** Adds a completed batch of `count` codes to an existing offer (without telling Redis); returns its id. */
+  seedBatch(offerId: string, count: number): Promise<string>;
   /** Counts by status from the code table itself (not from the counters). */
   counts(offerId: string): Promise<CodeCounts>;
   /** The offer_stock counters. */
   counters(offerId: string): Promise<CodeCounts>;
   dispose(): Promise<void>;
+}
+
+async function insertCompletedBatch(
+  manager: EntityManager,
+  b: { batchId: string; offerId: string; supplierId: string; productId: string; count: number },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO batch (id, offer_id, supplier_id, product_id, source, status, lines_received, accepted, created_by, finished_at)
+     VALUES ($1, $2, $3, $4, 'json', 'completed', $5, $5, 'test', now())`,
+    [b.batchId, b.offerId, b.supplierId, b.productId, b.count],
+  );
+  // Placeholder fingerprints and secrets: allocation never reads them.
+  await manager.query(
+    `INSERT INTO code (offer_id, batch_id, fingerprint, secret)
+     SELECT $1::uuid, $2::uuid, sha256(convert_to($2::text || ':' || g, 'UTF8')), '\\x00'::bytea FROM generate_series(1, $3) AS g`,
+    [b.offerId, b.batchId, b.count],
+  );
 }
 
 export async function createAllocationRig(label: string, options: { redisUrl?: string; ttlSeconds?: number; poolSize?: number } = {}): Promise<AllocationRig> {
@@ -92,20 +111,19 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
       await dataSource.transaction(async (manager) => {
         await manager.query(`INSERT INTO vault_product (product_id, version, status, code_pattern, pin_policy, serial_required) VALUES ($1, 1, 'active', '^[A-Z0-9]{16}$', 'none', false)`, [productId]);
         await manager.query(`INSERT INTO vault_offer (offer_id, version, product_id, supplier_id, status, low_stock_threshold) VALUES ($1, 1, $2, $3, 'active', $4)`, [offerId, productId, supplierId, lowStockThreshold]);
-        await manager.query(
-          `INSERT INTO batch (id, offer_id, supplier_id, product_id, source, status, lines_received, accepted, created_by, finished_at)
-           VALUES ($1, $2, $3, $4, 'json', 'completed', $5, $5, 'test', now())`,
-          [batchId, offerId, supplierId, productId, count],
-        );
-        // Placeholder fingerprints and secrets: allocation never reads them.
-        await manager.query(
-          `INSERT INTO code (offer_id, batch_id, fingerprint, secret)
-           SELECT $1::uuid, $2::uuid, sha256(convert_to($2::text || ':' || g, 'UTF8')), '\\x00'::bytea FROM generate_series(1, $3) AS g`,
-          [offerId, batchId, count],
-        );
+        await insertCompletedBatch(manager, { batchId, offerId, supplierId, productId, count });
         await stock.apply(manager, offerId, supplierId, { uploaded: count, available: count });
       });
       return offerId;
+    },
+    async seedBatch(offerId, count) {
+      const batchId = randomUUID();
+      await dataSource.transaction(async (manager) => {
+        const [offer] = await manager.query(`SELECT product_id, supplier_id FROM vault_offer WHERE offer_id = $1`, [offerId]);
+        await insertCompletedBatch(manager, { batchId, offerId, supplierId: offer.supplier_id, productId: offer.product_id, count });
+        await stock.apply(manager, offerId, offer.supplier_id, { uploaded: count, available: count });
+      });
+      return batchId;
     },
     counts: (offerId) =>
       countsFrom(
