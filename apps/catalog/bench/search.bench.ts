@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool, type QueryResultRow } from 'pg';
-import { createTestDatabase, freePort, signIdentityHeader, spawnTs, testInfrastructure, uniqueSuffix, type SpawnedProcess, type TestDatabase } from '@kami/testing';
+import { benchCleanup, createTestDatabase, freePort, percentile, roundTo, signIdentityHeader, spawnTs, testInfrastructure, uniqueSuffix, type BenchResult, type SpawnedProcess, type TestDatabase } from '@kami/testing';
 
 /*
  * `npm run bench:catalog`: product search and price comparison of the real catalog service over
@@ -109,13 +109,8 @@ interface Sample {
 /** The JSON row, and for the human-readable line the slowest request too. */
 type Measured = Result & { maxMs: number };
 
-interface Result {
-  case: string;
+interface Result extends BenchResult {
   system: 'kami' | 'pg-naive';
-  opsPerSec: number;
-  unitsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
 }
 
 interface SearchParams {
@@ -141,24 +136,17 @@ function prng(seed: number): () => number {
 }
 const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 function summarise(caseName: string, system: Result['system'], samples: Sample[], elapsedMs: number): Measured {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const units = samples.reduce((sum, s) => sum + s.units, 0);
-  const round = (n: number, digits: number): number => Number(n.toFixed(digits));
   return {
     case: caseName,
     system,
-    opsPerSec: round((samples.length * 1000) / elapsedMs, 1),
-    unitsPerSec: round((units * 1000) / elapsedMs, 0),
-    p50Ms: round(percentile(sorted, 50), 2),
-    p99Ms: round(percentile(sorted, 99), 2),
-    maxMs: round(sorted[sorted.length - 1] ?? 0, 2),
+    opsPerSec: roundTo((samples.length * 1000) / elapsedMs, 1),
+    unitsPerSec: roundTo((units * 1000) / elapsedMs, 0),
+    p50Ms: roundTo(percentile(sorted, 50), 2),
+    p99Ms: roundTo(percentile(sorted, 99), 2),
+    maxMs: roundTo(sorted[sorted.length - 1] ?? 0, 2),
   };
 }
 
@@ -401,27 +389,12 @@ async function main(): Promise<void> {
   let loadOneClient = 0;
   const infra = await testInfrastructure();
   const secret = randomBytes(32).toString('base64url');
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  let interrupted = false;
-  const cleanup = (): Promise<void> =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) await fn().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // Ctrl-C reaches this process twice: from the terminal and passed on by tools/scripts/bench.mjs.
-      if (interrupted) return;
-      interrupted = true;
-      process.stderr.write(`\n${signal}: stopping the catalog service and dropping the benchmark database\n`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const cleanups = benchCleanup('stopping the catalog service and dropping the benchmark database');
 
   try {
     // 1. A fresh database and the real service on it.
     const database: TestDatabase = await createTestDatabase('bench_catalog');
-    cleanups.push(() => database.drop());
+    cleanups.add(() => database.drop());
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const serviceStarted = performance.now();
@@ -436,12 +409,12 @@ async function main(): Promise<void> {
       RUN_MIGRATIONS_ON_START: 'true',
       KAFKA_CONSUMER_GROUP_PREFIX: `bench_catalog_${uniqueSuffix()}.`,
     });
-    cleanups.push(() => service.stop());
+    cleanups.add(() => service.stop());
     await waitUntilReady(baseUrl, service);
     const db = new Client({ connectionString: database.url, application_name: 'bench-catalog' });
     db.on('error', () => undefined);
     await db.connect();
-    cleanups.push(() => db.end());
+    cleanups.add(() => db.end());
     const pgVersion = (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
     print(`catalog search benchmark — ${os.cpus().length} CPUs, Node ${process.version}, PostgreSQL ${pgVersion}`);
     print(`catalog service ready at ${baseUrl} in ${((performance.now() - serviceStarted) / 1000).toFixed(1)} s (database ${database.name}, migrated at start)`);
@@ -497,10 +470,10 @@ async function main(): Promise<void> {
     const naive = new Client({ connectionString: database.url, application_name: 'bench-pg-naive' });
     naive.on('error', () => undefined);
     await naive.connect();
-    cleanups.push(() => naive.end());
+    cleanups.add(() => naive.end());
     const naivePool = new Pool({ connectionString: database.url, max: CONCURRENT_CLIENTS, application_name: 'bench-pg-naive' });
     naivePool.on('error', () => undefined);
-    cleanups.push(() => naivePool.end());
+    cleanups.add(() => naivePool.end());
     const naiveQuery = async (params: SearchParams, page = 0, on: Client | Pool = naive): Promise<number> => {
       const { text, values } = naiveSearch(params, page);
       const result = await on.query(text, values);
@@ -631,11 +604,11 @@ async function main(): Promise<void> {
     );
     if (slowest) print(`slowest kami search page (one client): p99 ${slowest.p99Ms.toFixed(2)} ms in case ${slowest.case} (target: under 50 ms)`);
     print('note: kami latencies include HTTP, JSON and validation; pg-naive latencies are bare SQL round trips.');
-    await cleanup();
+    await cleanups.run();
     print(`total run time ${((Date.now() - startedAt) / 1000).toFixed(1)} s (stack check, service start, seeding, measuring, clean-up)`);
     print(JSON.stringify({ bench: 'catalog-search', results }));
   } catch (error) {
-    await cleanup();
+    await cleanups.run();
     throw error;
   }
 }

@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pino from 'pino';
 import { OutboxWriter, type Messaging } from '@kami/platform';
+import { benchCleanup, percentile, roundTo, type BenchResult } from '@kami/testing';
 import { BatchIngest } from '../src/batches/batch-ingest';
 import { claimForContent, findBatch, insertBatch, loadDataKey } from '../src/batches/batch-store';
 import { BatchWorker } from '../src/batches/batch-worker';
@@ -52,20 +53,8 @@ const WARMUP_CODES = 20_000;
 const CASE = 'ingest-1m';
 const AIM_CODES_PER_SEC = 50_000;
 
-interface Result {
-  case: string;
+interface Result extends BenchResult {
   system: 'kami' | 'pg-copy';
-  opsPerSec: number;
-  unitsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function report(system: Result['system'], codes: number, seconds: number, latencies: number[], extra: string): Result {
@@ -73,10 +62,10 @@ function report(system: Result['system'], codes: number, seconds: number, latenc
   const result: Result = {
     case: CASE,
     system,
-    opsPerSec: round(1 / seconds, 4),
-    unitsPerSec: round(codes / seconds),
-    p50Ms: round(percentile(latencies, 50), 2),
-    p99Ms: round(percentile(latencies, 99), 2),
+    opsPerSec: roundTo(1 / seconds, 4),
+    unitsPerSec: roundTo(codes / seconds),
+    p50Ms: roundTo(percentile(latencies, 50), 2),
+    p99Ms: roundTo(percentile(latencies, 99), 2),
   };
   console.log(
     `${CASE.padEnd(10)} ${system.padEnd(8)} ${codes} codes in ${seconds.toFixed(2)} s: ${String(result.unitsPerSec).padStart(7)} codes/s ${result.opsPerSec} batches/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  ${extra}`,
@@ -185,22 +174,7 @@ async function checkKami(rig: AllocationRig, offerId: string, batchId: string, c
 
 async function main(): Promise<void> {
   const startedAt = Number(process.env.KAMI_BENCH_STARTED_AT) || Date.now();
-  const cleanups: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  let interrupted = false;
-  const cleanup = (): Promise<void> =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) await fn().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // Ctrl-C reaches this process twice: from the terminal and passed on by tools/scripts/bench.mjs.
-      if (interrupted) return;
-      interrupted = true;
-      process.stderr.write(`\n${signal}: dropping the benchmark database and temp files\n`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const cleanups = benchCleanup('dropping the benchmark database and temp files');
 
   const results: Result[] = [];
   try {
@@ -209,9 +183,9 @@ async function main(): Promise<void> {
       `ingest benchmark: one CSV batch of ${CODES} codes (after an untimed ${WARMUP_CODES}-code batch); ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)}`,
     );
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kami-bench-ingest-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    cleanups.add(() => rm(dir, { recursive: true, force: true }));
     const rig = await createAllocationRig('benchingest', { poolSize: 8 });
-    cleanups.push(() => rig.dispose());
+    cleanups.add(() => rig.dispose());
 
     // Untimed: the files, and the offer loaded in Redis (empty) as a running vault has it.
     const warmupFile = path.join(dir, 'warmup.csv');
@@ -240,7 +214,7 @@ async function main(): Promise<void> {
     // pg-copy: the rows kami stored, read back untimed as COPY text, loaded by one timed COPY.
     const client = new Client({ connectionString: rig.db.database.url });
     await client.connect();
-    cleanups.push(() => client.end());
+    cleanups.add(() => client.end());
     const columns = 'offer_id, batch_id, fingerprint, secret, expires_at';
     const rows: Buffer[] = [];
     const out = client.query(copyTo(`COPY (SELECT ${columns} FROM code WHERE batch_id = '${batchId}' ORDER BY id) TO STDOUT`));
@@ -257,7 +231,7 @@ async function main(): Promise<void> {
     results.push(report('pg-copy', copied, copySeconds, [copyMs], `p50/p99 = the one COPY statement (${copied} rows, ${(await rig.dataSource.query(`SELECT pg_size_pretty(pg_total_relation_size('bench_copy_code')) AS s`))[0].s} with indexes)`));
     await client.query('DROP TABLE bench_copy_code');
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 
   const kami = results.find((r) => r.system === 'kami');

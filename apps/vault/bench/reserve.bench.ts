@@ -3,7 +3,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { testInfrastructure, testNames } from '@kami/testing';
+import { percentile, roundTo, testInfrastructure, testNames, type BenchResult } from '@kami/testing';
 import { createAllocationRig, type AllocationRig } from '../test/support/allocation-rig';
 
 /*
@@ -32,20 +32,8 @@ const WARMUP_MS = 500;
 const ONLY = process.env.BENCH_CASES?.split(',');
 const wanted = (name: string): boolean => !ONLY || ONLY.includes(name);
 
-interface Result {
-  case: string;
+interface Result extends BenchResult {
   system: 'kami' | 'pg-skip-locked' | 'redis-lpop';
-  opsPerSec: number;
-  unitsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 /**
@@ -87,10 +75,10 @@ async function drive(caseName: string, system: Result['system'], op: (offer: num
   const result: Result = {
     case: caseName,
     system,
-    opsPerSec: round(ops / elapsed),
-    unitsPerSec: round(units / elapsed),
-    p50Ms: round(percentile(latencies, 50), 2),
-    p99Ms: round(percentile(latencies, 99), 2),
+    opsPerSec: roundTo(ops / elapsed),
+    unitsPerSec: roundTo(units / elapsed),
+    p50Ms: roundTo(percentile(latencies, 50), 2),
+    p99Ms: roundTo(percentile(latencies, 99), 2),
   };
   console.log(
     `${caseName.padEnd(16)} ${system.padEnd(15)} ${String(result.opsPerSec).padStart(8)} ops/s ${String(result.unitsPerSec).padStart(9)} codes/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms${exhausted ? `  (${exhausted} clients ran out of codes)` : ''}`,

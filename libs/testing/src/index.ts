@@ -5,3 +5,4 @@ export * from './processes';
 export * from './migrated-database';
 export * from './system/system-harness';
 export * from './private-redis';
+export * from './bench-kit';
