@@ -37,4 +37,24 @@ describe('GroupCommitter', () => {
     await committer.close();
     await expect(committer.submit(6)).rejects.toThrow('closed');
   });
+
+  it('closes only after the operations already queued have been flushed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const committer = new GroupCommitter<number, number>(
+      async (ops) => {
+        await gate;
+        return ops;
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const pending = [committer.submit(1), committer.submit(2)];
+    let closed = false;
+    const closing = committer.close().then(() => (closed = true));
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(await Promise.all(pending)).toEqual([1, 2]);
+  });
 });

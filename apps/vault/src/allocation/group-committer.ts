@@ -7,6 +7,7 @@ export class GroupCommitter<Op, Out> {
   private queue: { op: Op; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
   private closed = false;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly flush: (ops: Op[]) => Promise<Out[]>,
@@ -24,7 +25,7 @@ export class GroupCommitter<Op, Out> {
   /** Resolves once nothing is queued or flushing; new submissions are refused. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private pump(): void {
@@ -44,6 +45,7 @@ export class GroupCommitter<Op, Out> {
     } finally {
       this.inFlight -= 1;
       this.pump();
+      if (this.inFlight === 0 && this.queue.length === 0) this.idle.splice(0).forEach((resolve) => resolve());
     }
   }
 }
