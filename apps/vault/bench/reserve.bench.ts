@@ -131,7 +131,9 @@ async function main(): Promise<void> {
   const rig = await createAllocationRig('benchreserve', { poolSize: 8 });
   const pool = new Pool({ connectionString: rig.db.database.url, max: 32 });
   const lpopPrefix = testNames('benchlpop').redisPrefix;
-  const raw = new Redis(infra.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+  // Plain ioredis without auto-pipelining: the fastest way to LPOP from 64 loops (137k against 99k
+  // with auto-pipelining, measured), so the ceiling we compare with is the highest one.
+  const raw = new Redis(infra.redisUrl, { maxRetriesPerRequest: 2 });
   const results: Result[] = [];
   try {
     const ttlMs = 15 * 60_000;

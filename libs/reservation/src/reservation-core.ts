@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 import { offerKeys, type OfferKeys } from './keys';
 import { SCRIPTS, type ScriptName } from './scripts';
 import type {
@@ -37,6 +37,18 @@ export interface ReservationCoreOptions {
   rebuildChunkSize?: number;
 }
 
+/**
+ * ioredis options for the core's client. Auto-pipelining batches the one-at-a-time scripts
+ * (commit, release) of concurrent callers into one write; reserves are left out of it because the
+ * core already groups them per offer and sends each group as soon as it is full, while
+ * auto-pipelining would hold every group back to the next tick and make Node and Redis take turns
+ * (measured: 82k against 41k reserves/s with 64 clients).
+ */
+export const RESERVATION_REDIS_OPTIONS: Readonly<Pick<RedisOptions, 'enableAutoPipelining' | 'autoPipeliningIgnoredCommands'>> = {
+  enableAutoPipelining: true,
+  autoPipeliningIgnoredCommands: ['kamiRsvReserve'],
+};
+
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 type ScriptCommands = Record<ScriptName, ScriptFn>;
 type ScriptPipeline = ChainableCommander & Record<ScriptName, (...args: (string | number)[]) => ScriptPipeline>;
@@ -45,6 +57,28 @@ const DAY_MS = 86_400_000;
 const RESTORE_BATCH = 500;
 const MAX_EXPIRE_LIMIT = 100_000;
 const KEYS_CACHE_LIMIT = 10_000;
+
+/**
+ * At most this many reservations, or about this many codes, per reserve script run. Small groups
+ * go out while later callers are still arriving, so Redis runs one group while Node prepares the
+ * next (measured best at 8 with 64 clients; 256 was 15% slower).
+ */
+const MAX_RESERVE_GROUP = 8;
+const MAX_RESERVE_GROUP_CODES = 20_000;
+
+interface ReserveRequest {
+  reservationId: string;
+  quantity: number;
+  expiresAtMs: number;
+  resolve: (result: ReserveResult) => void;
+  reject: (err: unknown) => void;
+}
+
+interface ReserveGroup {
+  keys: OfferKeys;
+  requests: ReserveRequest[];
+  codes: number;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,6 +95,7 @@ export class ReservationCore {
   private readonly chunkSize: number;
   private readonly keyCache = new Map<string, OfferKeys>();
   private readonly rebuilds = new Map<string, Promise<boolean>>();
+  private readonly pendingReserves = new Map<string, ReserveGroup>();
 
   constructor(options: ReservationCoreOptions) {
     if (!options?.redis) throw new ReservationCoreError('redis is required');
@@ -89,34 +124,62 @@ export class ReservationCore {
     return keys;
   }
 
-  async reserve(offerId: string, reservationId: string, quantity: number, ttlMs: number, nowMs?: number): Promise<ReserveResult> {
-    const k = this.keysOf(offerId);
-    assertId('reservationId', reservationId);
-    assertQuantity(quantity);
-    assertPositiveMs('ttlMs', ttlMs);
-    if (nowMs !== undefined) assertTimestamp('nowMs', nowMs);
-    const expiresAtMs = Math.floor((nowMs ?? Date.now()) + ttlMs);
-    const reply = (await this.cmd.kamiRsvReserve(
-      k.available,
-      k.ready,
-      k.reservationPrefix + reservationId,
-      k.expiry,
-      quantity,
-      expiresAtMs,
-      reservationId,
-    )) as [number, ...unknown[]];
-    switch (reply[0]) {
-      case 0:
-        return { status: 'reserved', codeIds: reply[1] as string[], expiresAtMs, replayed: false };
-      case 1:
-        return { status: 'reserved', codeIds: splitCodes(reply[2] as string), expiresAtMs: Number(reply[1]), replayed: true };
-      case 2:
-        return { status: 'not_loaded' };
-      case 3:
-        return { status: 'ended', state: reply[1] as Exclude<ReservationState, 'held'> };
-      default:
-        return { status: 'insufficient', available: Number(reply[1]) };
+  /**
+   * Takes `quantity` available codes for `reservationId`, all or none. Reserves of one offer that
+   * arrive in the same tick share one script call (see `flushReserves`): the Redis fast path pays
+   * one round trip and one script run per group rather than per caller.
+   */
+  reserve(offerId: string, reservationId: string, quantity: number, ttlMs: number, nowMs?: number): Promise<ReserveResult> {
+    let k: OfferKeys;
+    try {
+      k = this.keysOf(offerId);
+      assertId('reservationId', reservationId);
+      assertQuantity(quantity);
+      assertPositiveMs('ttlMs', ttlMs);
+      if (nowMs !== undefined) assertTimestamp('nowMs', nowMs);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const expiresAtMs = Math.floor((nowMs ?? Date.now()) + ttlMs);
+    return new Promise<ReserveResult>((resolve, reject) => {
+      let group = this.pendingReserves.get(offerId);
+      if (!group) {
+        group = { keys: k, requests: [], codes: 0 };
+        this.pendingReserves.set(offerId, group);
+        if (this.pendingReserves.size === 1) process.nextTick(this.flushReserves);
+      }
+      group.requests.push({ reservationId, quantity, expiresAtMs, resolve, reject });
+      group.codes += quantity;
+      // Bound one script run (it blocks Redis while it works): a full group goes now.
+      if (group.requests.length >= MAX_RESERVE_GROUP || group.codes >= MAX_RESERVE_GROUP_CODES) {
+        this.pendingReserves.delete(offerId);
+        this.sendReserves(group);
+      }
+    });
+  }
+
+  private readonly flushReserves = (): void => {
+    const groups = [...this.pendingReserves.values()];
+    this.pendingReserves.clear();
+    for (const group of groups) this.sendReserves(group);
+  };
+
+  private sendReserves(group: ReserveGroup): void {
+    const { keys: k, requests } = group;
+    const args: (string | number)[] = [requests.length + 3, k.available, k.ready, k.expiry];
+    for (const r of requests) args.push(k.reservationPrefix + r.reservationId);
+    for (const r of requests) args.push(r.quantity, r.expiresAtMs, r.reservationId);
+    this.cmd.kamiRsvReserve(...args).then(
+      (reply) => {
+        const out = reply as (number | string)[];
+        for (let i = 0; i < requests.length; i += 1) {
+          requests[i]!.resolve(reserveResult(out[i * 3] as number, out[i * 3 + 1]!, out[i * 3 + 2] as string));
+        }
+      },
+      (err: unknown) => {
+        for (const r of requests) r.reject(err);
+      },
+    );
   }
 
   async commit(offerId: string, reservationId: string): Promise<CommitResult> {
@@ -316,6 +379,21 @@ export class ReservationCore {
     } finally {
       clearInterval(extend);
     }
+  }
+}
+
+function reserveResult(status: number, a: number | string, b: string): ReserveResult {
+  switch (status) {
+    case 0:
+      return { status: 'reserved', codeIds: b.split(','), expiresAtMs: Number(a), replayed: false };
+    case 1:
+      return { status: 'reserved', codeIds: splitCodes(b), expiresAtMs: Number(a), replayed: true };
+    case 2:
+      return { status: 'not_loaded' };
+    case 3:
+      return { status: 'ended', state: a as Exclude<ReservationState, 'held'> };
+    default:
+      return { status: 'insufficient', available: Number(a) };
   }
 }
 

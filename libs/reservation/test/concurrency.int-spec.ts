@@ -120,4 +120,30 @@ describe('ReservationCore under concurrent reserves', () => {
     expect(new Set([...left, ...owned]).size).toBe(left.length + owned.length);
     expect([...left, ...owned].sort()).toEqual([...all].sort());
   });
+
+  it('reserves sent in the same tick are grouped per offer yet each answers for itself', async () => {
+    const { offerId } = await loadOffer(10);
+    const core = cores[0];
+    const ended = randomUUID();
+    await core.reserve(offerId, ended, 1, 60_000);
+    await core.release(offerId, ended);
+    const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    // One tick, one connection: these become one script run for `offerId` and one for `unloaded`.
+    const results = await Promise.all([
+      core.reserve(offerId, a, 4, 60_000),
+      core.reserve(offerId, b, 4, 60_000),
+      core.reserve(offerId, a, 4, 60_000),
+      core.reserve(offerId, c, 3, 60_000),
+      core.reserve(offerId, ended, 1, 60_000),
+      core.reserve(newOfferId(), randomUUID(), 1, 60_000),
+      core.reserve(offerId, d, 2, 60_000),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['reserved', 'reserved', 'reserved', 'insufficient', 'ended', 'not_loaded', 'reserved']);
+    const [ra, rb, replay, rc, , , rd] = results;
+    expect(replay).toEqual({ ...ra, replayed: true });
+    expect(rc).toEqual({ status: 'insufficient', available: 2 });
+    const taken = [ra, rb, rd].flatMap((r) => (r.status === 'reserved' ? r.codeIds : []));
+    expect(new Set(taken).size).toBe(10);
+    expect(await core.availableCount(offerId)).toBe(0);
+  });
 });

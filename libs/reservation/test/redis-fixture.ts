@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { testInfrastructure, testNames } from '@kami/testing';
-import { ReservationCore, type ReservationCoreOptions } from '../src';
+import { RESERVATION_REDIS_OPTIONS, ReservationCore, type ReservationCoreOptions } from '../src';
 
 /** A test file's own key prefix on the shared Redis, clients that use it, and cleanup. */
 export interface RedisFixture {
@@ -24,7 +24,7 @@ export async function redisFixture(label: string): Promise<RedisFixture> {
   const prefix = testNames(label).redisPrefix;
   const clients: Redis[] = [];
   const connect = (): Redis => {
-    const client = new Redis(redisUrl, { keyPrefix: prefix, maxRetriesPerRequest: 2 });
+    const client = new Redis(redisUrl, { ...RESERVATION_REDIS_OPTIONS, keyPrefix: prefix, maxRetriesPerRequest: 2 });
     clients.push(client);
     return client;
   };

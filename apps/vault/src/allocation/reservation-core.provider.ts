@@ -1,21 +1,26 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
-import { ReservationCore } from '@kami/reservation';
+import { RESERVATION_REDIS_OPTIONS, ReservationCore } from '@kami/reservation';
 import { SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
 
 export const RESERVATION_REDIS = Symbol('RESERVATION_REDIS');
 
 /**
- * The reservation core's own Redis connection: auto-pipelining sends the scripts of concurrent
- * callers in one write, which is most of the core's throughput under load.
+ * The reservation core's own Redis connection, with the pipelining the core is tuned for
+ * (RESERVATION_REDIS_OPTIONS): most of its throughput under load.
  */
 export const reservationCoreProviders: Provider[] = [
   {
     provide: RESERVATION_REDIS,
     inject: [SERVICE_CONFIG],
     useFactory: (config: VaultConfig) =>
-      new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, enableAutoPipelining: true, maxRetriesPerRequest: 2, connectTimeout: 3000 }),
+      new Redis(config.REDIS_URL, {
+        ...RESERVATION_REDIS_OPTIONS,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        maxRetriesPerRequest: 2,
+        connectTimeout: 3000,
+      }),
   },
   { provide: ReservationCore, inject: [RESERVATION_REDIS], useFactory: (redis: Redis) => new ReservationCore({ redis }) },
 ];

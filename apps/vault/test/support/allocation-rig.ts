@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createServiceDataSource, OutboxWriter, type Messaging } from '@kami/platform';
-import { ReservationCore } from '@kami/reservation';
+import { RESERVATION_REDIS_OPTIONS, ReservationCore } from '@kami/reservation';
 import { createMigratedTestDatabase, testInfrastructure, testNames, type MigratedTestDatabase } from '@kami/testing';
 import { AllocationStore } from '../../src/allocation/allocation-store';
 import { Allocator } from '../../src/allocation/allocator';
@@ -75,7 +75,7 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
   const dataSource = db.dataSource;
   const redisUrl = options.redisUrl ?? infra.redisUrl;
   const keyPrefix = testNames(label).redisPrefix;
-  const redis = new Redis(redisUrl, { keyPrefix, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+  const redis = new Redis(redisUrl, { ...RESERVATION_REDIS_OPTIONS, keyPrefix, maxRetriesPerRequest: 2 });
   const messaging = { outbox: new OutboxWriter(), relay: { nudge: () => undefined } } as unknown as Messaging;
   const core = new ReservationCore({ redis });
   const catalog = new CatalogProjection(messaging, dataSource);

@@ -14,7 +14,7 @@ import {
 
 /** Script name (as registered with ioredis `defineCommand`) → Lua source and key count (null: first argument). */
 export const SCRIPTS = {
-  kamiRsvReserve: { lua: RESERVE_LUA, keys: 4 },
+  kamiRsvReserve: { lua: RESERVE_LUA, keys: null },
   kamiRsvCommit: { lua: COMMIT_LUA, keys: 2 },
   kamiRsvRelease: { lua: RELEASE_LUA, keys: 5 },
   kamiRsvRepair: { lua: REPAIR_LUA, keys: 5 },
