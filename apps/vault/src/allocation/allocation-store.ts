@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ReleaseReason } from '@kami/contracts';
 import { CatalogProjection } from '../catalog-projection/catalog-projection.service';
-import { StockLedger, type StockDelta } from '../stock/stock-ledger';
+import { StockLedger, type StockChange, type StockDelta } from '../stock/stock-ledger';
 
 /** Codes Redis handed to a reservation, to be made durable by a guarded transition. */
 export interface ReserveOp {
@@ -88,10 +88,11 @@ export class AllocationStore {
     const releases = indexed<ReleaseOp>('release');
     if (releases.length > 0) await this.release(manager, releases, outcomes, delta);
 
-    const changes = [...deltas].filter(([, d]) => d.available !== 0 || d.reserved !== 0 || d.sold !== 0);
-    const withSuppliers = [];
-    for (const [offerId, d] of changes) withSuppliers.push({ offerId, supplierId: await this.supplierOf(manager, offerId), delta: d });
-    await this.stock.applyMany(manager, withSuppliers);
+    const stockChanges: StockChange[] = [];
+    for (const [offerId, d] of deltas) {
+      if (d.available !== 0 || d.reserved !== 0 || d.sold !== 0) stockChanges.push({ offerId, supplierId: await this.supplierOf(manager, offerId), delta: d });
+    }
+    await this.stock.applyMany(manager, stockChanges);
     return outcomes;
   }
 
@@ -101,15 +102,37 @@ export class AllocationStore {
     outcomes: AllocationOutcome[],
     delta: (offerId: string) => Required<StockDelta>,
   ): Promise<void> {
-    // A reservation id that already has a row is a replay: answer from the row, write nothing.
-    const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO reservation (id, offer_id, order_id, buyer_id, quantity, code_ids, status, expires_at)
-       SELECT r.id, r.offer_id, r.order_id, r.buyer_id, cardinality(string_to_array(r.codes, ',')),
-              string_to_array(r.codes, ',')::bigint[], 'held', r.expires_at
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
-              AS r(id, offer_id, order_id, buyer_id, codes, expires_at)
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
+    // One statement: a reservation id that already has a row is a replay (nothing written, answered
+    // from the row below); for each new one the guard takes its codes, and only an available code
+    // of the same offer becomes allocated. The code update only sees the ids this INSERT returned.
+    const ids: string[] = [];
+    const rids: string[] = [];
+    const offers: string[] = [];
+    for (const [, op] of ops) {
+      for (const id of op.codeIds) {
+        ids.push(id);
+        rids.push(op.reservationId);
+        offers.push(op.offerId);
+      }
+    }
+    const rows: { id: string; rid: string | null }[] = await manager.query(
+      `WITH inserted AS (
+         INSERT INTO reservation (id, offer_id, order_id, buyer_id, quantity, code_ids, status, expires_at)
+         SELECT r.id, r.offer_id, r.order_id, r.buyer_id, cardinality(string_to_array(r.codes, ',')),
+                string_to_array(r.codes, ',')::bigint[], 'held', r.expires_at
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
+                AS r(id, offer_id, order_id, buyer_id, codes, expires_at)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id),
+       taken AS (
+         UPDATE code c SET status = 'allocated', reservation_id = v.rid
+           FROM unnest($7::bigint[], $8::uuid[], $9::uuid[]) AS v(id, rid, offer_id)
+          WHERE c.id = v.id AND c.offer_id = v.offer_id AND c.status = 'available'
+            AND v.rid IN (SELECT id FROM inserted)
+          RETURNING c.id, v.rid)
+       SELECT id::text AS id, NULL AS rid FROM inserted
+       UNION ALL
+       SELECT id::text, rid::text FROM taken`,
       [
         ops.map(([, o]) => o.reservationId),
         ops.map(([, o]) => o.offerId),
@@ -117,14 +140,22 @@ export class AllocationStore {
         ops.map(([, o]) => o.buyerId ?? null),
         ops.map(([, o]) => o.codeIds.join(',')),
         ops.map(([, o]) => o.expiresAt.toISOString()),
+        ids,
+        rids,
+        offers,
       ],
     );
-    const fresh = new Set(inserted.map((r) => r.id));
+    const fresh = new Set<string>();
+    const taken: { id: string; rid: string }[] = [];
+    for (const row of rows) {
+      if (row.rid === null) fresh.add(row.id);
+      else taken.push(row as { id: string; rid: string });
+    }
     const replays = ops.filter(([, o]) => !fresh.has(o.reservationId));
     if (replays.length > 0) {
-      const rows = await this.reservations(manager, replays.map(([, o]) => o.reservationId));
+      const existing = await this.reservations(manager, replays.map(([, o]) => o.reservationId));
       for (const [i, op] of replays) {
-        const row = rows.get(op.reservationId)!;
+        const row = existing.get(op.reservationId)!;
         outcomes[i] =
           row.status === 'held'
             ? { status: 'reserved', offerId: row.offer_id, codeIds: row.code_ids, expiresAt: row.expires_at, replayed: true }
@@ -134,26 +165,6 @@ export class AllocationStore {
 
     const toTake = ops.filter(([, o]) => fresh.has(o.reservationId));
     if (toTake.length === 0) return;
-    // The guard: only an available code of the same offer becomes allocated.
-    const ids: string[] = [];
-    const rids: string[] = [];
-    const offers: string[] = [];
-    for (const [, op] of toTake) {
-      for (const id of op.codeIds) {
-        ids.push(id);
-        rids.push(op.reservationId);
-        offers.push(op.offerId);
-      }
-    }
-    const taken: { id: string; rid: string }[] = await manager.query(
-      `WITH taken AS (
-         UPDATE code c SET status = 'allocated', reservation_id = v.rid
-           FROM unnest($1::bigint[], $2::uuid[], $3::uuid[]) AS v(id, rid, offer_id)
-          WHERE c.id = v.id AND c.offer_id = v.offer_id AND c.status = 'available'
-          RETURNING c.id::text AS id, v.rid::text AS rid)
-       SELECT * FROM taken`,
-      [ids, rids, offers],
-    );
     const takenBy = new Map<string, Set<string>>();
     for (const { id, rid } of taken) {
       let set = takenBy.get(rid);

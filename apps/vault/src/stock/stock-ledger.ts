@@ -10,6 +10,13 @@ export interface StockDelta {
   voided?: number;
 }
 
+/** One offer's delta, with the supplier its counter row is created for if it has none yet. */
+export interface StockChange {
+  offerId: string;
+  supplierId: string;
+  delta: StockDelta;
+}
+
 export interface OfferStock {
   offerId: string;
   supplierId: string;
@@ -33,18 +40,24 @@ export class StockLedger {
   }
 
   /** Moves several offers' counts in one statement, in offer order (concurrent transactions lock counter rows in the same order). */
-  async applyMany(manager: EntityManager, changes: { offerId: string; supplierId: string; delta: StockDelta }[]): Promise<void> {
+  async applyMany(manager: EntityManager, changes: StockChange[]): Promise<void> {
     if (changes.length === 0) return;
     const sorted = [...changes].sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0));
     const n = (subset: typeof sorted, pick: (d: StockDelta) => number | undefined): number[] => subset.map((c) => pick(c.delta) ?? 0);
+    // The counter rows are locked in offer order before they move (the materialised CTE): an
+    // UPDATE ... FROM alone locks rows in whatever order its join yields them, and two flushes
+    // locking two offers in opposite orders would deadlock.
     const move = async (subset: typeof sorted): Promise<Set<string>> => {
       const moved: { offer_id: string }[] = await manager.query(
-        `WITH moved AS (
+        `WITH locked AS MATERIALIZED (
+           SELECT offer_id FROM offer_stock WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id FOR UPDATE),
+         moved AS (
            UPDATE offer_stock s SET uploaded = s.uploaded + v.uploaded, available = s.available + v.available,
                   reserved = s.reserved + v.reserved, sold = s.sold + v.sold, voided = s.voided + v.voided,
                   sequence = s.sequence + 1, updated_at = now()
              FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
                   AS v(offer_id, uploaded, available, reserved, sold, voided)
+                  JOIN locked l ON l.offer_id = v.offer_id
             WHERE s.offer_id = v.offer_id
             RETURNING s.offer_id::text AS offer_id)
          SELECT offer_id FROM moved`,
@@ -52,11 +65,6 @@ export class StockLedger {
       );
       return new Set(moved.map((r) => r.offer_id));
     };
-    if (sorted.length > 1) {
-      // Take the counter rows in offer order first: an UPDATE ... FROM locks rows in whatever order
-      // its join yields them, and two transactions locking two offers in opposite orders deadlock.
-      await manager.query(`SELECT 1 FROM offer_stock WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id FOR UPDATE`, [sorted.map((c) => c.offerId)]);
-    }
     const moved = await move(sorted);
     if (moved.size === sorted.length) return;
     // A first change of an offer: its row is created empty (a CHECK applies to a proposed INSERT
