@@ -23,6 +23,7 @@ export * from './bootstrap/run-service';
 export * from './auth/whoami.controller';
 export * from './pagination/cursor-page';
 export * from './database/bigint-transformer';
+export * from './database/prepared-query';
 export * from './idempotency/idempotency-key';
 export * from './idempotency/fingerprint';
 export * from './idempotency/idempotency.store';

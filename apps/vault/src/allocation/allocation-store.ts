@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ReleaseReason } from '@kami/contracts';
+import { preparedQuery } from '@kami/platform';
 import { CatalogProjection } from '../catalog-projection/catalog-projection.service';
 import { StockLedger, type StockChange, type StockDelta } from '../stock/stock-ledger';
 
@@ -115,7 +116,9 @@ export class AllocationStore {
         offers.push(op.offerId);
       }
     }
-    const rows: { id: string; rid: string | null }[] = await manager.query(
+    const rows = await preparedQuery<{ id: string; rid: string | null }>(
+      manager,
+      'vault_allocation_reserve',
       `WITH inserted AS (
          INSERT INTO reservation (id, offer_id, order_id, buyer_id, quantity, code_ids, status, expires_at)
          SELECT r.id, r.offer_id, r.order_id, r.buyer_id, cardinality(string_to_array(r.codes, ',')),
@@ -201,7 +204,9 @@ export class AllocationStore {
   ): Promise<void> {
     // The guard: only a held reservation is sold. Its codes stay allocated to it for good.
     // (UPDATE ... RETURNING sits in a CTE: TypeORM answers a bare UPDATE with [rows, count].)
-    const committed: { id: string; offer_id: string; code_ids: string[] }[] = await manager.query(
+    const committed = await preparedQuery<{ id: string; offer_id: string; code_ids: string[] }>(
+      manager,
+      'vault_allocation_commit',
       `WITH committed AS (
          UPDATE reservation SET status = 'committed', committed_at = now()
           WHERE id = ANY($1::uuid[]) AND status = 'held'
@@ -235,7 +240,9 @@ export class AllocationStore {
     delta: (offerId: string) => Required<StockDelta>,
   ): Promise<void> {
     // The guard: only a held reservation ends unsold; a committed one keeps its codes.
-    const ended: { id: string; offer_id: string; code_ids: string[]; status: string }[] = await manager.query(
+    const ended = await preparedQuery<{ id: string; offer_id: string; code_ids: string[]; status: string }>(
+      manager,
+      'vault_allocation_release',
       `WITH ended AS (
          UPDATE reservation r SET status = CASE WHEN v.reason = 'expired' THEN 'expired' ELSE 'released' END,
                 ended_at = now(), end_reason = v.reason
@@ -249,7 +256,9 @@ export class AllocationStore {
       const ids = ended.flatMap((r) => r.code_ids);
       const rids = ended.flatMap((r) => r.code_ids.map(() => r.id));
       const reasons = ended.flatMap((r) => r.code_ids.map(() => r.status));
-      const back: { n: string }[] = await manager.query(
+      const back = await preparedQuery<{ n: string }>(
+        manager,
+        'vault_allocation_release_codes',
         `WITH back AS (
            UPDATE code c SET status = 'available', reservation_id = NULL
              FROM unnest($1::bigint[], $2::uuid[]) AS v(id, rid)

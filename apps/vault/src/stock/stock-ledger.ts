@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '@kami/platform';
 
 /** Changes to an offer's counts; each code moves from one count to another (uploads add to `uploaded` and `available`). */
 export interface StockDelta {
@@ -48,7 +49,9 @@ export class StockLedger {
     // UPDATE ... FROM alone locks rows in whatever order its join yields them, and two flushes
     // locking two offers in opposite orders would deadlock.
     const move = async (subset: typeof sorted): Promise<Set<string>> => {
-      const moved: { offer_id: string }[] = await manager.query(
+      const moved = await preparedQuery<{ offer_id: string }>(
+        manager,
+        'vault_stock_move',
         `WITH locked AS MATERIALIZED (
            SELECT offer_id FROM offer_stock WHERE offer_id = ANY($1::uuid[]) ORDER BY offer_id FOR UPDATE),
          moved AS (
