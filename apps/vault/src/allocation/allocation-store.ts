@@ -106,17 +106,8 @@ export class AllocationStore {
     // One statement: a reservation id that already has a row is a replay (nothing written, answered
     // from the row below); for each new one the guard takes its codes, and only an available code
     // of the same offer becomes allocated. The code update only sees the ids this INSERT returned.
-    const ids: string[] = [];
-    const rids: string[] = [];
-    const offers: string[] = [];
-    for (const [, op] of ops) {
-      for (const id of op.codeIds) {
-        ids.push(id);
-        rids.push(op.reservationId);
-        offers.push(op.offerId);
-      }
-    }
-    const rows = await preparedQuery<{ id: string; rid: string | null }>(
+    // Code ids travel once, as each reservation's list; what comes back is a count per reservation.
+    const rows = await preparedQuery<{ rid: string; taken: number | null }>(
       manager,
       'vault_allocation_reserve',
       `WITH inserted AS (
@@ -129,13 +120,13 @@ export class AllocationStore {
          RETURNING id),
        taken AS (
          UPDATE code c SET status = 'allocated', reservation_id = v.rid
-           FROM unnest($7::bigint[], $8::uuid[], $9::uuid[]) AS v(id, rid, offer_id)
+           FROM (SELECT r.id AS rid, r.offer_id, unnest(string_to_array(r.codes, ',')::bigint[]) AS id
+                   FROM unnest($1::uuid[], $2::uuid[], $5::text[]) AS r(id, offer_id, codes)
+                  WHERE r.id IN (SELECT id FROM inserted)) AS v
           WHERE c.id = v.id AND c.offer_id = v.offer_id AND c.status = 'available'
-            AND v.rid IN (SELECT id FROM inserted)
-          RETURNING c.id, v.rid)
-       SELECT id::text AS id, NULL AS rid FROM inserted
-       UNION ALL
-       SELECT id::text, rid::text FROM taken`,
+          RETURNING v.rid)
+       SELECT i.id::text AS rid, coalesce(t.n, 0)::int AS taken
+         FROM inserted i LEFT JOIN (SELECT rid, count(*) AS n FROM taken GROUP BY rid) t ON t.rid = i.id`,
       [
         ops.map(([, o]) => o.reservationId),
         ops.map(([, o]) => o.offerId),
@@ -143,17 +134,9 @@ export class AllocationStore {
         ops.map(([, o]) => o.buyerId ?? null),
         ops.map(([, o]) => o.codeIds.join(',')),
         ops.map(([, o]) => o.expiresAt.toISOString()),
-        ids,
-        rids,
-        offers,
       ],
     );
-    const fresh = new Set<string>();
-    const taken: { id: string; rid: string }[] = [];
-    for (const row of rows) {
-      if (row.rid === null) fresh.add(row.id);
-      else taken.push(row as { id: string; rid: string });
-    }
+    const fresh = new Map(rows.map((r) => [r.rid, Number(r.taken)]));
     const replays = ops.filter(([, o]) => !fresh.has(o.reservationId));
     if (replays.length > 0) {
       const existing = await this.reservations(manager, replays.map(([, o]) => o.reservationId));
@@ -168,31 +151,34 @@ export class AllocationStore {
 
     const toTake = ops.filter(([, o]) => fresh.has(o.reservationId));
     if (toTake.length === 0) return;
-    const takenBy = new Map<string, Set<string>>();
-    for (const { id, rid } of taken) {
-      let set = takenBy.get(rid);
-      if (!set) takenBy.set(rid, (set = new Set()));
-      set.add(id);
-    }
-    const stale: string[] = [];
-    const undo: string[] = [];
+    const stale: [number, ReserveOp][] = [];
     for (const [i, op] of toTake) {
-      const got = takenBy.get(op.reservationId) ?? new Set<string>();
-      if (got.size === op.codeIds.length) {
+      if (fresh.get(op.reservationId) === op.codeIds.length) {
         outcomes[i] = { status: 'reserved', offerId: op.offerId, codeIds: op.codeIds, expiresAt: op.expiresAt, replayed: false };
         const d = delta(op.offerId);
         d.available -= op.codeIds.length;
         d.reserved += op.codeIds.length;
       } else {
-        stale.push(op.reservationId);
-        undo.push(...got);
-        outcomes[i] = { status: 'stale', offerId: op.offerId, valid: [...got], refused: op.codeIds.filter((id) => !got.has(id)) };
+        stale.push([i, op]);
       }
     }
     if (stale.length > 0) {
-      // All or nothing per reservation: undo what this statement took for the refused ones.
-      await manager.query(`UPDATE code SET status = 'available', reservation_id = NULL WHERE id = ANY($1::bigint[]) AND reservation_id = ANY($2::uuid[])`, [undo, stale]);
-      await manager.query(`DELETE FROM reservation WHERE id = ANY($1::uuid[])`, [stale]);
+      // PostgreSQL refused some codes Redis offered (a stale Redis; rare). All or nothing per
+      // reservation: see which codes were taken, give them back, and drop the reservation.
+      const staleIds = stale.map(([, op]) => op.reservationId);
+      const got: { id: string; rid: string }[] = await manager.query(
+        `SELECT id::text AS id, reservation_id::text AS rid FROM code WHERE id = ANY($1::bigint[]) AND reservation_id = ANY($2::uuid[])`,
+        [stale.flatMap(([, op]) => op.codeIds), staleIds],
+      );
+      await manager.query(`UPDATE code SET status = 'available', reservation_id = NULL WHERE id = ANY($1::bigint[]) AND reservation_id = ANY($2::uuid[])`, [
+        got.map((g) => g.id),
+        staleIds,
+      ]);
+      await manager.query(`DELETE FROM reservation WHERE id = ANY($1::uuid[])`, [staleIds]);
+      for (const [i, op] of stale) {
+        const valid = new Set(got.filter((g) => g.rid === op.reservationId).map((g) => g.id));
+        outcomes[i] = { status: 'stale', offerId: op.offerId, valid: [...valid], refused: op.codeIds.filter((id) => !valid.has(id)) };
+      }
     }
   }
 
