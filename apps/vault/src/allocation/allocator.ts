@@ -50,7 +50,8 @@ export class Allocator implements OnModuleDestroy {
   ) {
     this.ttlMs = config.RESERVATION_TTL_SECONDS * 1000;
     // Two flushes in flight: one prepares while the other holds the offers' counter rows until it
-    // commits (bench:reserve on 2 cores: 1 is best for single codes, 2 for 100-code reservations).
+    // commits (bench:reserve on 2 cores: single codes the same with 1, 2 or 3; 100-code
+    // reservations 133k codes/s with 1, 151k with 2, 147k with 3).
     this.committer = new GroupCommitter((ops) => this.dataSource.transaction((manager) => this.store.apply(manager, ops)), {
       maxBatch: 1000,
       maxInFlight: 2,
