@@ -52,6 +52,12 @@ const SLAB_BYTES_PER_LINE = 96;
 /** Room for one sealed secret at most (a line's fields are limited far below this). */
 const MAX_SECRET_BYTES = 16 * 1024;
 const MAX_ATTEMPTS = 3;
+/**
+ * Chunk statements handed to PostgreSQL and not yet answered. Two: the next chunk is queued at
+ * the batch row's lock while this one commits, so preparing never waits for a round trip
+ * (bench:ingest: Node's thread went from ~80% busy to ~100%).
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
 
 /**
  * The accepted lines of the chunk being prepared, column by column in typed arrays and two byte
@@ -134,7 +140,7 @@ WITH b AS (
   RETURNING line
 )
 UPDATE batch SET
-  lines_received = $12,
+  lines_received = GREATEST(lines_received, $12),
   accepted = accepted + (SELECT count(*) FROM inserted),
   refused_duplicate_in_vault = refused_duplicate_in_vault + (SELECT count(*) FROM in_vault),
   refused_bad_format = refused_bad_format + $13,
@@ -146,9 +152,9 @@ RETURNING accepted, refused_duplicate_in_vault`;
 
 /**
  * Checks, fingerprints, de-duplicates and seals a batch's lines, and writes them to PostgreSQL in
- * chunks (one statement per chunk, see WRITE_CHUNK). Pipelined: while PostgreSQL inserts one
- * chunk, the next is prepared here; never more than one insert in flight, so memory stays bounded
- * whatever the batch's size. Plaintext lives only in the line being handled: what is kept is its
+ * chunks (one statement per chunk, see WRITE_CHUNK). Pipelined: while PostgreSQL inserts, the
+ * next chunk is prepared here; at most MAX_WRITES_IN_FLIGHT inserts are in flight, so memory stays
+ * bounded whatever the batch's size. Plaintext lives only in the line being handled: what is kept is its
  * fingerprint and sealed secret.
  *
  * Within-batch duplicates are found in memory: the fingerprints seen so far with the line each
@@ -159,7 +165,7 @@ export class IngestWriter {
   private readonly rows: AcceptedRows;
   private refusals: Refusal[] = [];
   private counts_: ChunkCounts = { linesReceived: 0, badFormat: 0, expired: 0, duplicateInBatch: 0 };
-  private inFlight: Promise<void> | null = null;
+  private inFlight: Promise<void>[] = [];
   private failure: unknown = null;
   private linesReceived = 0;
   private written = { accepted: 0, duplicateInVault: 0, badFormat: 0, expired: 0, duplicateInBatch: 0, lines: 0 };
@@ -231,9 +237,10 @@ export class IngestWriter {
     else if (reason === 'duplicate_in_batch') this.counts_.duplicateInBatch++;
   }
 
-  /** Hands the current chunk to PostgreSQL once the previous one is written. */
+  /** Hands the current chunk to PostgreSQL, once fewer than MAX_WRITES_IN_FLIGHT are being written. */
   async flush(): Promise<void> {
-    await this.settle();
+    while (this.inFlight.length >= MAX_WRITES_IN_FLIGHT) await this.inFlight.shift();
+    if (this.failure !== null) throw this.failure;
     const counts = this.counts_;
     if (this.rows.count === 0 && this.refusals.length === 0 && counts.linesReceived === this.written.lines) return;
     // The statement's parameters are copies: the rows' arrays are free for the next chunk at once.
@@ -241,11 +248,13 @@ export class IngestWriter {
     this.rows.clear();
     this.refusals = [];
     this.counts_ = { linesReceived: this.linesReceived, badFormat: 0, expired: 0, duplicateInBatch: 0 };
-    this.inFlight = this.write(params, counts).then(
-      () => undefined,
-      (error: unknown) => {
-        this.failure = error;
-      },
+    this.inFlight.push(
+      this.write(params, counts).then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      ),
     );
   }
 
@@ -256,12 +265,9 @@ export class IngestWriter {
     return this.counts();
   }
 
-  /** Waits for the insert in flight (if any) without writing more; rethrows its failure. */
+  /** Waits for the inserts in flight (if any) without writing more; rethrows a failure. */
   async settle(): Promise<void> {
-    if (this.inFlight) {
-      await this.inFlight;
-      this.inFlight = null;
-    }
+    while (this.inFlight.length > 0) await this.inFlight.shift();
     if (this.failure !== null) throw this.failure;
   }
 
@@ -322,13 +328,15 @@ export class IngestWriter {
         const result = await this.client.query(WRITE_CHUNK, params);
         const row = result.rows[0] as { accepted: number; refused_duplicate_in_vault: number } | undefined;
         if (!row) throw new BatchLostError(this.target.batchId);
+        // Two chunks may answer in either order: the batch row's totals only grow.
+        const w = this.written;
         this.written = {
-          accepted: row.accepted,
-          duplicateInVault: row.refused_duplicate_in_vault,
-          badFormat: this.written.badFormat + chunk.badFormat,
-          expired: this.written.expired + chunk.expired,
-          duplicateInBatch: this.written.duplicateInBatch + chunk.duplicateInBatch,
-          lines: chunk.linesReceived,
+          accepted: Math.max(w.accepted, row.accepted),
+          duplicateInVault: Math.max(w.duplicateInVault, row.refused_duplicate_in_vault),
+          badFormat: w.badFormat + chunk.badFormat,
+          expired: w.expired + chunk.expired,
+          duplicateInBatch: w.duplicateInBatch + chunk.duplicateInBatch,
+          lines: Math.max(w.lines, chunk.linesReceived),
         };
         return;
       } catch (error) {
