@@ -84,20 +84,21 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
     const orderId = randomUUID();
     const buyerId = randomUUID();
     const lines = [
-      { lineId: randomUUID(), offerId: offerA, quantity: 5 },
-      { lineId: randomUUID(), offerId: offerB, quantity: 7 },
+      { lineId: randomUUID(), offerId: offerA, quantity: 5, supplierId: supplier.organisationId, unitPrice: 9300 },
+      { lineId: randomUUID(), offerId: offerB, quantity: 7, supplierId: supplier.organisationId, unitPrice: 9450 },
     ];
+    const placed = { orderId, buyerId, lines, currency: 'CNY', total: 5 * 9300 + 7 * 9450 };
     const placedId = randomUUID();
-    await publish(OrderPlaced, orderId, { orderId, buyerId, lines }, placedId);
-    await publish(OrderPlaced, orderId, { orderId, buyerId, lines }, placedId); // the same event redelivered
-    await publish(OrderPlaced, orderId, { orderId, buyerId, lines }); // the same order published twice
+    await publish(OrderPlaced, orderId, placed, placedId);
+    await publish(OrderPlaced, orderId, placed, placedId); // the same event redelivered
+    await publish(OrderPlaced, orderId, placed); // the same order published twice
     await eventually(() => allocationEvents(orderId), (events) => events.length >= 1);
 
     // Reserved once: one event, one reservation per line, the counts moved once.
     await eventually(async () => (await vault.query(`SELECT count(*)::int AS n FROM platform_inbox WHERE consumer LIKE '%order-saga'`))[0]!.n as number, (n) => n >= 2);
     const reservedEvents = (await allocationEvents(orderId)).filter((e) => e.type === 'vault.allocation.reserved');
     expect(reservedEvents).toHaveLength(1);
-    expect(reservedEvents[0]!.payload).toMatchObject({ orderId, buyerId, lines });
+    expect(reservedEvents[0]!.payload).toEqual({ orderId, buyerId, expiresAt: expect.any(String), lines: lines.map(({ lineId, offerId, quantity }) => ({ lineId, offerId, quantity })) });
     const reservations = await vault.query<{ id: string; quantity: number; status: string }>(`SELECT id::text, quantity, status FROM reservation WHERE order_id = $1 ORDER BY quantity`, [orderId]);
     expect(reservations).toEqual([
       { id: lines[0]!.lineId, quantity: 5, status: 'held' },
@@ -153,12 +154,13 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
     await uploadCodes(offerId, 10, 'CCCC');
 
     const tooBig = randomUUID();
-    await publish(OrderPlaced, tooBig, { orderId: tooBig, buyerId: randomUUID(), lines: [{ lineId: randomUUID(), offerId, quantity: 11 }] });
+    const line = (quantity: number) => ({ lineId: randomUUID(), offerId, quantity, supplierId: supplier.organisationId, unitPrice: 100 });
+    await publish(OrderPlaced, tooBig, { orderId: tooBig, buyerId: randomUUID(), lines: [line(11)], currency: 'CNY', total: 1100 });
     const rejected = await eventually(() => allocationEvents(tooBig), (events) => events.length >= 1);
     expect(rejected[0]).toMatchObject({ type: 'vault.allocation.rejected', payload: { reason: 'insufficient_stock', shortfall: [{ offerId, requested: 11, available: 10 }] } });
 
     const cancelled = randomUUID();
-    await publish(OrderPlaced, cancelled, { orderId: cancelled, buyerId: randomUUID(), lines: [{ lineId: randomUUID(), offerId, quantity: 4 }] });
+    await publish(OrderPlaced, cancelled, { orderId: cancelled, buyerId: randomUUID(), lines: [line(4)], currency: 'CNY', total: 400 });
     await eventually(() => allocationEvents(cancelled), (events) => events.length >= 1);
     await publish(OrderCancelled, cancelled, { orderId: cancelled, reason: 'cancelled_by_buyer' });
     const released = await eventually(

@@ -8,7 +8,7 @@ import {
   StockRejected,
   StockReserved,
   type AllocationFailure,
-  type OrderLinePayload,
+  type AllocationLinePayload,
   type ReleaseReason,
   type StockShortfallPayload,
 } from '@kami/contracts';
@@ -48,7 +48,7 @@ export class OrderAllocations {
     private readonly messaging: Messaging,
   ) {}
 
-  async reserve(manager: EntityManager, order: { orderId: string; buyerId: string; lines: OrderLinePayload[] }): Promise<void> {
+  async reserve(manager: EntityManager, order: { orderId: string; buyerId: string; lines: AllocationLinePayload[] }): Promise<void> {
     const { orderId, buyerId, lines } = order;
     if (await this.lockOrder(manager, orderId)) return;
 
@@ -66,7 +66,7 @@ export class OrderAllocations {
     }
 
     // Take every line in Redis first; any line short means the order takes nothing.
-    const taken: { line: OrderLinePayload; taken: Taken }[] = [];
+    const taken: { line: AllocationLinePayload; taken: Taken }[] = [];
     const short = new Map<string, number>();
     for (const line of lines) {
       const result = await this.takeLine(manager, orderId, buyerId, line);
@@ -148,7 +148,7 @@ export class OrderAllocations {
   }
 
   /** Takes a line's codes in Redis; a reservation id Redis remembers but PostgreSQL never recorded is forgotten and taken afresh. */
-  private async takeLine(manager: EntityManager, orderId: string, buyerId: string, line: OrderLinePayload): Promise<Exclude<ReserveResult, { status: 'not_loaded' }>> {
+  private async takeLine(manager: EntityManager, orderId: string, buyerId: string, line: AllocationLinePayload): Promise<Exclude<ReserveResult, { status: 'not_loaded' }>> {
     const request = { reservationId: line.lineId, offerId: line.offerId, quantity: line.quantity, orderId, buyerId };
     const first = await this.allocator.takeInRedis(request);
     if (first.status !== 'ended') return first;
@@ -193,7 +193,7 @@ export class OrderAllocations {
   }
 
   /** Offers the vault never heard of, and offers it knows that are not active (paused, delisted, draft). */
-  private async offerStates(manager: EntityManager, lines: OrderLinePayload[]): Promise<{ unknown: string[]; unavailable: string[] }> {
+  private async offerStates(manager: EntityManager, lines: AllocationLinePayload[]): Promise<{ unknown: string[]; unavailable: string[] }> {
     const offerIds = [...new Set(lines.map((l) => l.offerId))];
     const rows: { offer_id: string; status: string }[] = await manager.query(
       `SELECT offer_id::text AS offer_id, status FROM vault_offer WHERE offer_id = ANY($1::uuid[])`,
@@ -214,6 +214,6 @@ function derivedUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-function requestedOf(lines: OrderLinePayload[], offerId: string): number {
+function requestedOf(lines: AllocationLinePayload[], offerId: string): number {
   return lines.filter((l) => l.offerId === offerId).reduce((n, l) => n + l.quantity, 0);
 }

@@ -1,7 +1,7 @@
 // class-transformer's @Type reads decorator metadata while the class loads.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { Topics } from '../../topics/topics';
 import { defineEvent } from '../event-definition';
 
@@ -24,9 +24,18 @@ export class OrderLinePayload {
   @Min(1)
   @Max(MAX_LINE_QUANTITY)
   quantity!: number;
+
+  /** The offer's supplier: settlement pays it this line's share after the dispute window. */
+  @IsUUID()
+  supplierId!: string;
+
+  /** The tier price fixed when the order was placed, in minor units (fen) of the order's currency. */
+  @IsInt()
+  @Min(0)
+  unitPrice!: number;
 }
 
-/** An order was placed and priced; vault reserves its lines (all or none). */
+/** An order was placed and priced; vault reserves its lines (all or none), settlement learns what to charge. */
 export class OrderPlacedPayload {
   @IsUUID()
   orderId!: string;
@@ -40,6 +49,15 @@ export class OrderPlacedPayload {
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_LINES)
   lines!: OrderLinePayload[];
+
+  @Length(3, 3)
+  @Matches(/^[A-Z]{3}$/)
+  currency!: string;
+
+  /** Sum of quantity × unitPrice over the lines, in minor units: what settlement moves into escrow. */
+  @IsInt()
+  @Min(0)
+  total!: number;
 }
 
 export const ORDER_CANCEL_REASONS = ['out_of_stock', 'insufficient_balance', 'payment_timeout', 'cancelled_by_buyer', 'failed'] as const;
