@@ -10,3 +10,4 @@ export * from './events/vault/stock-low.event';
 export * from './events/vault/allocation.events';
 export * from './events/ordering/order.events';
 export * from './events/settlement/payment.events';
+export * from './events/settlement/wallet.events';

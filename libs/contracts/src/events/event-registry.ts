@@ -10,6 +10,7 @@ import { StockLow } from './vault/stock-low.event';
 import { AllocationFailed, CodesAllocated, ReservationReleased, StockRejected, StockReserved } from './vault/allocation.events';
 import { OrderCancelled, OrderPlaced } from './ordering/order.events';
 import { PaymentCaptured, PaymentFailed } from './settlement/payment.events';
+import { DepositStatusChanged, WalletChanged } from './settlement/wallet.events';
 
 /** Every event type Kami publishes. A consumer refuses (dead-letters) a type it cannot validate. */
 export const ALL_EVENTS: readonly EventDefinition[] = [
@@ -27,6 +28,8 @@ export const ALL_EVENTS: readonly EventDefinition[] = [
   OrderCancelled,
   PaymentCaptured,
   PaymentFailed,
+  WalletChanged,
+  DepositStatusChanged,
 ];
 
 export type EventValidationResult<P extends object> =

@@ -10,6 +10,8 @@ export const Topics = {
   VaultAllocation: 'vault.allocation.v1',
   OrderingOrder: 'ordering.order.v1',
   SettlementPayment: 'settlement.payment.v1',
+  SettlementWallet: 'settlement.wallet.v1',
+  SettlementDeposit: 'settlement.deposit.v1',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
