@@ -1,7 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { Topics } from '@kami/contracts';
 import { createWhoAmIController, PlatformModule } from '@kami/platform';
 import type { OrderingConfig } from './config/ordering.config';
 import { ORDERING_ENTITIES, ORDERING_MIGRATIONS } from './database/ordering.migrations';
+import { OrdersModule } from './orders/orders.module';
+import { ProjectionsModule } from './projections/projections.module';
+import { SagaModule } from './saga/saga.module';
 
 /** The ordering service: wholesale orders, quotes, best-price routing and the order saga. */
 @Module({})
@@ -15,8 +19,13 @@ export class OrderingModule {
           config,
           entities: ORDERING_ENTITIES,
           migrations: ORDERING_MIGRATIONS,
+          producesTopics: [Topics.OrderingOrder],
         }),
+        ProjectionsModule,
+        OrdersModule,
+        SagaModule,
       ],
+      // Registered before the orders routes (root module first), so /orders/whoami is not taken for an order id.
       controllers: [createWhoAmIController('orders')],
     };
   }

@@ -1,7 +1,8 @@
-/** The ordering service's own migrations, in order, after the platform's (outbox and inbox). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ORDERING_MIGRATIONS: Function[] = [];
+import { CreateOrdering1763900000000 } from './migrations/1763900000000-CreateOrdering';
 
-/** The ordering service's TypeORM entities. */
+/** The ordering service's own migrations, in order, after the platform's (outbox and inbox). */
+export const ORDERING_MIGRATIONS = [CreateOrdering1763900000000];
+
+/** The ordering service's TypeORM entities (none: its stores speak SQL through the EntityManager). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const ORDERING_ENTITIES: Function[] = [];

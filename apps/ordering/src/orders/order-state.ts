@@ -1,0 +1,57 @@
+import type { OrderCancelReason } from '@kami/contracts';
+
+export const ORDER_STATUSES = ['placed', 'reserved', 'paid', 'allocated', 'delivered', 'cancelled', 'failed'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** How far along the happy path a status is; terminal side exits have no rank. */
+const PROGRESS: Partial<Record<OrderStatus, number>> = { placed: 0, reserved: 1, paid: 2, allocated: 3, delivered: 4 };
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['delivered', 'cancelled', 'failed'];
+
+/** What happened to an order, whoever reported it. */
+export type OrderFact =
+  | { kind: 'reserved' }
+  | { kind: 'paid' }
+  | { kind: 'allocated' }
+  | { kind: 'delivered' }
+  | { kind: 'cancelled'; reason: OrderCancelReason }
+  | { kind: 'failed'; reason: string };
+
+export interface Transition {
+  from: OrderStatus;
+  to: OrderStatus;
+  reason: string | null;
+}
+
+/**
+ * The order state machine: placed → reserved → paid → allocated → delivered, or cancelled (before
+ * payment) or failed (paid, but the vault could not sell the codes).
+ *
+ * Events arrive over several topics, so their order across topics is not guaranteed (settlement's
+ * capture may overtake vault's reservation). A forward fact moves the order forward from any
+ * earlier happy-path status, skipping what it overtook; a fact for a status the order has reached
+ * or passed, or any fact for a finished order, answers `null`: nothing moves backwards or twice.
+ */
+export function nextTransition(current: OrderStatus, fact: OrderFact): Transition | null {
+  if (TERMINAL_STATUSES.includes(current)) return null;
+  const rank = PROGRESS[current]!;
+  switch (fact.kind) {
+    case 'reserved':
+    case 'paid':
+    case 'allocated':
+    case 'delivered': {
+      const target: OrderStatus = fact.kind;
+      return PROGRESS[target]! > rank ? { from: current, to: target, reason: null } : null;
+    }
+    case 'cancelled':
+      // Cancelling is only possible before the money is taken.
+      return rank < PROGRESS.paid! ? { from: current, to: 'cancelled', reason: fact.reason } : null;
+    case 'failed':
+      return { from: current, to: 'failed', reason: fact.reason };
+  }
+}
+
+/** Whether the buyer may still cancel: before payment. */
+export function isCancellable(status: OrderStatus): boolean {
+  return status === 'placed' || status === 'reserved';
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ProjectionsModule } from '../projections/projections.module';
+import { OrderStore } from './order-store';
+import { OrdersController } from './orders.controller';
+import { OrdersService } from './orders.service';
+
+@Module({
+  imports: [ProjectionsModule],
+  controllers: [OrdersController],
+  providers: [OrdersService, OrderStore],
+  exports: [OrderStore],
+})
+export class OrdersModule {}
