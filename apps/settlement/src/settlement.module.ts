@@ -1,7 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { Topics } from '@kami/contracts';
 import { createWhoAmIController, PlatformModule } from '@kami/platform';
 import type { SettlementConfig } from './config/settlement.config';
 import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './database/settlement.migrations';
+import { LedgerModule } from './ledger/ledger.module';
+import { OrdersModule } from './orders/orders.module';
+import { PaymentsModule } from './payments/payments.module';
+import { StatementsModule } from './statements/statements.module';
 
 /** The settlement service: wallets, the double-entry ledger, escrow, commission, payables, statements. */
 @Module({})
@@ -15,7 +20,12 @@ export class SettlementModule {
           config,
           entities: SETTLEMENT_ENTITIES,
           migrations: SETTLEMENT_MIGRATIONS,
+          producesTopics: [Topics.SettlementPayment, Topics.SettlementWallet, Topics.SettlementDeposit],
         }),
+        LedgerModule,
+        PaymentsModule,
+        OrdersModule,
+        StatementsModule,
       ],
       controllers: [createWhoAmIController('settlement')],
     };

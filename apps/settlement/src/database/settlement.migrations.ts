@@ -1,7 +1,9 @@
+import { CreateSettlement1764300000000 } from './migrations/1764300000000-CreateSettlement';
+
 /** The settlement service's own migrations, in order, after the platform's (outbox and inbox). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const SETTLEMENT_MIGRATIONS: Function[] = [];
+export const SETTLEMENT_MIGRATIONS: Function[] = [CreateSettlement1764300000000];
 
-/** The settlement service's TypeORM entities. */
+/** The settlement service's TypeORM entities: none, the ledger speaks SQL (its invariants live in PostgreSQL). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const SETTLEMENT_ENTITIES: Function[] = [];

@@ -1,0 +1,59 @@
+/**
+ * The port every payment provider sits behind. Shaped after Alipay (precreate → QR, async
+ * notify with RSA2 `sign` over the sorted parameters, answer `success`) and WeChat Pay v3
+ * (native/JSAPI order → code_url, async notify signed over timestamp + nonce + body, answer
+ * 200 + `{code: "SUCCESS"}`): settlement creates a payment intent, later receives the
+ * provider's notification, has the provider verify it, and credits the wallet once.
+ */
+export interface PaymentChannel {
+  name: string;
+  /** Largest single payment the channel accepts, in fen; undefined when there is none. */
+  singlePaymentLimit?: number;
+}
+
+export interface CreateIntentRequest {
+  /** Our reference (the top-up id): Alipay's out_trade_no, WeChat's out_trade_no. */
+  merchantReference: string;
+  amount: number;
+  currency: string;
+  channel: string;
+  description: string;
+  expiresAt: Date;
+}
+
+export interface PaymentIntent {
+  /** The provider's id of the payment (trade_no / transaction_id, or the prepay id until paid). */
+  providerPaymentId: string;
+  /** What the payer does next: scan a QR code, follow a redirect. */
+  action: { type: 'qr_code' | 'redirect'; url: string };
+}
+
+/** A notification as it arrived over HTTP, before anything about it is trusted. */
+export interface RawNotification {
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface VerifiedNotification {
+  /** The provider's id of this notification (duplicates carry the same one). */
+  notificationId: string;
+  providerPaymentId: string;
+  merchantReference: string;
+  amount: number;
+  currency: string;
+  outcome: 'paid' | 'failed';
+}
+
+export class InvalidNotificationError extends Error {}
+
+export interface PaymentProvider {
+  readonly name: string;
+  channel(name: string): PaymentChannel | undefined;
+  createIntent(request: CreateIntentRequest): Promise<PaymentIntent>;
+  /** Checks the signature and shape; throws InvalidNotificationError when the notification is not the provider's. */
+  verifyNotification(raw: RawNotification): VerifiedNotification;
+  /** What the provider expects as the answer to a notification it may stop resending. */
+  acknowledgement(): unknown;
+}
+
+export const PAYMENT_PROVIDER = Symbol('PAYMENT_PROVIDER');

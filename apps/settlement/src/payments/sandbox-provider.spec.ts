@@ -1,0 +1,39 @@
+import pino from 'pino';
+import { InvalidNotificationError } from './payment-provider';
+import { parseChannels, SandboxProvider } from './sandbox-provider';
+
+describe('the sandbox payment provider', () => {
+  const key = 'k'.repeat(40);
+  const sandbox = new SandboxProvider({ key, channels: parseChannels('standard:0,restricted:30000'), notifyUrl: 'http://127.0.0.1:1/x', duplicateNotifications: true, logger: pino({ level: 'silent' }) });
+  const payment = { providerPaymentId: 'sbx_1', merchantReference: '4b1b7d3c-6b8e-4d1e-9a55-0d8c2b9f7a10', amount: 12_345, currency: 'CNY' };
+
+  it('parses channels and their single-payment limits', () => {
+    expect(sandbox.channel('restricted')).toEqual({ name: 'restricted', singlePaymentLimit: 30_000 });
+    expect(sandbox.channel('standard')).toEqual({ name: 'standard' });
+    expect(sandbox.channel('other')).toBeUndefined();
+  });
+
+  it('verifies its own signed notifications', () => {
+    const notification = sandbox.notificationFor(payment);
+    expect(sandbox.verifyNotification({ headers: {}, body: notification })).toEqual({
+      notificationId: notification.notify_id,
+      providerPaymentId: 'sbx_1',
+      merchantReference: payment.merchantReference,
+      amount: 12_345,
+      currency: 'CNY',
+      outcome: 'paid',
+    });
+    expect(sandbox.verifyNotification({ headers: {}, body: sandbox.notificationFor(payment, 'failed') }).outcome).toBe('failed');
+  });
+
+  it('refuses a notification whose fields were changed, signed with another key, unsigned or malformed', () => {
+    const notification = sandbox.notificationFor(payment);
+    const verify = (body: unknown): unknown => sandbox.verifyNotification({ headers: {}, body });
+    expect(() => verify({ ...notification, total_amount: '99999' })).toThrow(InvalidNotificationError);
+    const other = new SandboxProvider({ key: 'x'.repeat(40), channels: new Map(), notifyUrl: '', duplicateNotifications: false, logger: pino({ level: 'silent' }) });
+    expect(() => verify(other.notificationFor(payment))).toThrow(/bad signature/);
+    expect(() => verify({ ...notification, sign: undefined })).toThrow(/not signed/);
+    expect(() => verify({ ...notification, out_trade_no: 'a&total_amount=1' })).toThrow(/malformed/);
+    expect(() => verify(undefined)).toThrow(InvalidNotificationError);
+  });
+});

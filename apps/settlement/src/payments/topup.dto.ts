@@ -1,0 +1,34 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+
+export class CreateTopupDto {
+  @ApiProperty({ description: 'Minor units (fen).', example: 50_000 })
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000_000)
+  amount!: number;
+
+  @ApiProperty({ example: 'CNY' })
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as CNY' })
+  currency!: string;
+
+  @ApiProperty({ example: 'standard', description: 'A channel of the payment provider (the sandbox has `standard` and `restricted`, limited to ¥300 a payment).' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_]{0,31}$/, { message: 'channel must be a channel name such as standard' })
+  channel!: string;
+}
+
+export class TopupDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() organisationId!: string;
+  @ApiProperty() amount!: number;
+  @ApiProperty() currency!: string;
+  @ApiProperty() channel!: string;
+  @ApiProperty() provider!: string;
+  @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] }) status!: 'pending' | 'succeeded' | 'failed';
+  @ApiProperty({ description: 'What the payer does next (scan the QR code, follow the redirect).' }) paymentAction!: { type: string; url: string };
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() expiresAt!: string;
+  @ApiPropertyOptional() settledAt?: string;
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, Public, type Identity } from '@kami/platform';
+import { CreateTopupDto, TopupDto } from './topup.dto';
+import { TopupsService } from './topups.service';
+
+@ApiTags('settlement')
+@Controller('api/v1/settlement')
+export class TopupsController {
+  constructor(private readonly topups: TopupsService) {}
+
+  @Access({ organisationTypes: ['merchant'] })
+  @Idempotent()
+  @Post('topups')
+  @ApiOperation({ summary: 'Merchants top up their wallet: a payment intent at the provider, pending until the provider confirms payment' })
+  @ApiCreatedResponse({ type: TopupDto })
+  create(@CurrentIdentity() identity: Identity, @Body() body: CreateTopupDto, @Headers('idempotency-key') key?: string): Promise<TopupDto> {
+    return this.topups.create(identity, body, parseIdempotencyKey(key));
+  }
+
+  @Access({ organisationTypes: ['merchant', 'operator'] })
+  @Get('topups/:id')
+  @ApiOperation({ summary: 'A top-up and its status' })
+  @ApiOkResponse({ type: TopupDto })
+  get(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string): Promise<TopupDto> {
+    return this.topups.get(identity, id);
+  }
+
+  @Access({ organisationTypes: ['merchant'] })
+  @Post('topups/:id/sandbox-pay')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Sandbox provider only: pay the intent; the sandbox then sends its signed notification (sometimes twice)' })
+  @ApiAcceptedResponse()
+  sandboxPay(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string): Promise<unknown> {
+    return this.topups.sandboxPay(identity, id);
+  }
+
+  /**
+   * The provider's asynchronous notification. Public (the provider has no Kami identity): trust
+   * comes from the provider's signature alone. The gateway does not route unauthenticated calls,
+   * so providers reach this on the service's own ingress (see the README).
+   */
+  @Public()
+  @Post('providers/:provider/notifications')
+  @HttpCode(200)
+  @ApiOperation({ summary: "A payment provider's signed notification (verified, applied once)" })
+  notify(@Param('provider') provider: string, @Body() body: Record<string, unknown>, @Headers() headers: Record<string, string>): Promise<unknown> {
+    return this.topups.handleNotification(provider, { headers, body });
+  }
+}
