@@ -41,7 +41,8 @@ describe('settlement', () => {
 
   const settlement = (): SystemHarness['services']['settlement'] & object => system.service('settlement');
   const query = <R>(sql: string, params?: unknown[]): Promise<R[]> => settlement().query<R>(sql, params);
-  const notifyUrl = (): string => `${settlement().url}/api/v1/settlement/providers/sandbox/notifications`;
+  // Through the gateway, as a provider reaches it: the one route it forwards without a Kami identity.
+  const notifyUrl = (): string => `${system.gateway.url}/api/v1/settlement/providers/sandbox/notifications`;
 
   const publish = async <P extends object>(definition: EventDefinition<P>, aggregateId: string, payload: P, eventId = randomUUID()): Promise<void> => {
     const envelope = { id: eventId, type: definition.type, occurredAt: new Date().toISOString(), aggregateId, payload };

@@ -16,7 +16,7 @@ import {
 } from '@kami/platform';
 import type { GatewayConfig } from '../config/gateway.config';
 import { API_KEY_HEADER } from '../identity/gateway-identity.resolver';
-import { routeFor, upstreamUrls, type UpstreamService } from './route-table';
+import { isPublicRoute, routeFor, upstreamUrls, type UpstreamService } from './route-table';
 
 type ProxiedRequest = Request & { id?: string; identity?: Identity; upstream?: UpstreamService };
 
@@ -44,9 +44,14 @@ export class ProxyMiddleware implements NestMiddleware {
     const route = routeFor(req.originalUrl);
     if (!route) return next();
     try {
-      const identity = req.identity ?? (await this.identities.resolve(req));
-      if (!identity) throw new DomainError('unauthenticated', 401, 'Authentication is required.');
-      req.identity = identity;
+      // A provider's notification carries no Kami credential: it goes on with no identity at all.
+      if (!isPublicRoute(req.method, req.originalUrl)) {
+        const identity = req.identity ?? (await this.identities.resolve(req));
+        if (!identity) throw new DomainError('unauthenticated', 401, 'Authentication is required.');
+        req.identity = identity;
+      } else {
+        req.identity = undefined;
+      }
       req.upstream = route.service;
     } catch (error) {
       return this.sendProblem(res, error, req.id);
@@ -71,7 +76,8 @@ export class ProxyMiddleware implements NestMiddleware {
           proxyReq.removeHeader('cookie');
           // Service-to-service credentials never come from outside.
           proxyReq.removeHeader(SERVICE_TOKEN_HEADER);
-          proxyReq.setHeader(IDENTITY_HEADER, signIdentity(request.identity!, service, this.config.INTERNAL_IDENTITY_SECRET));
+          proxyReq.removeHeader(IDENTITY_HEADER);
+          if (request.identity) proxyReq.setHeader(IDENTITY_HEADER, signIdentity(request.identity, service, this.config.INTERNAL_IDENTITY_SECRET));
           if (request.id) proxyReq.setHeader(REQUEST_ID_HEADER, request.id);
         },
         error: (error, req, res) => {

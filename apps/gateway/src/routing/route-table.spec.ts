@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/gateway.config';
-import { ROUTES, routeFor, upstreamUrls } from './route-table';
+import { isPublicRoute, ROUTES, routeFor, upstreamUrls } from './route-table';
 
 describe('routeFor', () => {
   it.each([
@@ -59,5 +59,25 @@ describe('routeFor', () => {
       settlement: 'http://settlement:5',
     });
     for (const route of ROUTES) expect(upstreamUrls(config)[route.service]).toBeDefined();
+  });
+});
+
+describe('isPublicRoute', () => {
+  it('lets only a POST of a payment provider notification through without identity', () => {
+    expect(isPublicRoute('POST', '/api/v1/settlement/providers/sandbox/notifications')).toBe(true);
+    expect(isPublicRoute('POST', '/api/v1/settlement/providers/alipay/notifications?charset=utf-8')).toBe(true);
+  });
+
+  it.each([
+    ['GET', '/api/v1/settlement/providers/sandbox/notifications'],
+    ['POST', '/api/v1/settlement/providers/sandbox/notifications/extra'],
+    ['POST', '/api/v1/settlement/providers/sandbox/notifications/../../wallet'],
+    ['POST', '/api/v1/settlement/providers/..%2F..%2Fwallet/notifications'],
+    ['POST', '/api/v1/settlement/providers//notifications'],
+    ['POST', '/api/v1/settlement/topups'],
+    ['POST', '/api/v1/settlement/wallet'],
+    ['POST', '/api/v1/orders'],
+  ])('%s %s still needs an identity', (method, path) => {
+    expect(isPublicRoute(method, path)).toBe(false);
   });
 });

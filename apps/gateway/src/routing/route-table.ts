@@ -30,3 +30,16 @@ export function upstreamUrls(config: GatewayConfig): Record<UpstreamService, str
 export function routeFor(path: string): Route | undefined {
   return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`) || path.startsWith(`${r.prefix}?`));
 }
+
+/**
+ * Routes reachable without a Kami identity, forwarded with none. Only payment providers'
+ * notifications: the provider signs them and settlement verifies the signature, which is
+ * their one credential.
+ */
+export const PUBLIC_ROUTES: readonly { method: string; path: RegExp }[] = [
+  { method: 'POST', path: /^\/api\/v1\/settlement\/providers\/[a-z0-9-]{1,40}\/notifications(?:\?.*)?$/ },
+];
+
+export function isPublicRoute(method: string, path: string): boolean {
+  return PUBLIC_ROUTES.some((r) => r.method === method && r.path.test(path));
+}
