@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { eventually, readTopic, startSystem, testKafka, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
+import { created, marketplace, PDF_PROOF, type Marketplace, type PriceTier } from './support/marketplace';
 
 /*
  * Ordering through the real gateway, with the real catalog, vault and ordering services,
@@ -9,12 +10,11 @@ import { eventually, readTopic, startSystem, testKafka, type Account, type ApiRe
  * settlement.payment.captured / failed and settlement.wallet.changed in the contract's shape.
  */
 
-const PDF_PROOF = { fileName: 'agreement.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.7\n% agreement\n').toString('base64') };
-const CODE_FORMAT = { codePattern: '[A-Z0-9]{5}(-[A-Z0-9]{5}){2}', pin: 'none' };
 // Long enough that no order of these tests times out by itself; the timeout test backdates its order.
 const PAYMENT_TIMEOUT_SECONDS = 600;
 
 let h: SystemHarness;
+let m: Marketplace;
 let kafka: Kafka;
 let producer: Producer;
 let operator: Account;
@@ -24,74 +24,16 @@ let merchant: Account;
 let otherMerchant: Account;
 let brandId: string;
 
-function catalog(account: Account, method: string, path: string, json?: unknown): Promise<ApiResponse> {
-  return h.gateway.request(method, `/api/v1/catalog${path}`, { token: account.token, json });
-}
-
-function orders(account: Account, method: string, path = '', json?: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
-  return h.gateway.request(method, `/api/v1/orders${path}`, { token: account.token, json, headers });
-}
-
-function placeOrder(account: Account, body: unknown, key: string = randomUUID()): Promise<ApiResponse> {
-  return orders(account, 'POST', '', body, { 'Idempotency-Key': key });
-}
-
-async function created(response: Promise<ApiResponse>): Promise<JsonBody> {
-  const answer = await response;
-  if (answer.status !== 201) throw new Error(`expected 201, got ${answer.status}: ${answer.text}`);
-  return answer.body;
-}
+const catalog = (account: Account, method: string, path: string, json?: unknown): Promise<ApiResponse> => m.catalog(account, method, path, json);
+const orders = (account: Account, method: string, path = '', json?: unknown, headers?: Record<string, string>): Promise<ApiResponse> =>
+  m.orders(account, method, path, json, headers);
+const placeOrder = (account: Account, body: unknown, key?: string): Promise<ApiResponse> => m.placeOrder(account, body, key);
+const createProduct = (): Promise<JsonBody> => m.createProduct(brandId);
+const offerWithStock = (supplier: Account, productId: string, priceTiers: PriceTier[], stock: number): Promise<JsonBody> => m.offerWithStock(supplier, productId, priceTiers, stock);
 
 function expectProblem(response: ApiResponse, status: number, code: string): void {
   expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
   expect(response.contentType).toMatch(/^application\/problem\+json/);
-}
-
-async function createProduct(): Promise<JsonBody> {
-  const product = await created(
-    catalog(operator, 'POST', '/products', {
-      name: `Steam Wallet CN ¥100 ${randomUUID().slice(0, 6)}`,
-      brandId,
-      categoryCode: 'game-cards.pc',
-      faceValue: 10000,
-      region: 'CN',
-      codeFormat: CODE_FORMAT,
-    }),
-  );
-  return product;
-}
-
-function randomCode(): string {
-  const chars = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  const group = (): string => Array.from({ length: 5 }, () => chars[Math.floor(Math.random() * chars.length)]).join('');
-  return `${group()}-${group()}-${group()}`;
-}
-
-/**
- * An active offer of the supplier with `stock` codes uploaded to the vault, once ordering's
- * projection shows the offer active with that stock.
- */
-async function offerWithStock(supplier: Account, productId: string, priceTiers: { minQuantity: number; unitPrice: number }[], stock: number): Promise<JsonBody> {
-  const offer = await created(catalog(supplier, 'POST', '/offers', { productId, sku: `SKU-${randomUUID().slice(0, 8)}`, priceTiers }));
-  const activated = await catalog(supplier, 'POST', `/offers/${offer.id}/activate`);
-  expect(activated.status).toBe(200);
-  const codes = Array.from({ length: stock }, () => ({ code: randomCode() }));
-  // The vault learns the offer from catalog's event: until then it answers 404.
-  const upload = await eventually(
-    () => h.gateway.request('POST', '/api/v1/vault/batches', { token: supplier.token, json: { offerId: offer.id, codes }, headers: { 'Idempotency-Key': randomUUID() } }),
-    (response) => response.status !== 404,
-    { what: `vault to know offer ${offer.id}` },
-  );
-  expect({ status: upload.status, accepted: upload.body?.accepted }).toEqual({ status: 201, accepted: stock });
-  await eventually(
-    () => h.service('ordering').query<{ status: string; available: number | null }>(
-      `SELECT o.status, s.available FROM offer_view o LEFT JOIN offer_stock_view s USING (offer_id) WHERE o.offer_id = $1`,
-      [offer.id],
-    ),
-    (rows) => rows[0]?.status === 'active' && rows[0]?.available === stock,
-    { what: `ordering's projection of offer ${offer.id}` },
-  );
-  return activated.body;
 }
 
 /** Publishes an event as settlement will (this test stands in for the settlement service). */
@@ -102,13 +44,13 @@ async function publishAsSettlement(type: string, topic: string, aggregateId: str
 
 async function orderEvents(orderId: string): Promise<{ id: string; type: string; payload: JsonBody }[]> {
   return (await readTopic(kafka, 'ordering.order.v1'))
-    .map((m) => JSON.parse(m.value!.toString('utf8')) as { id: string; type: string; aggregateId: string; payload: JsonBody })
+    .map((msg) => JSON.parse(msg.value!.toString('utf8')) as { id: string; type: string; aggregateId: string; payload: JsonBody })
     .filter((e) => e.aggregateId === orderId);
 }
 
 async function vaultEvents(orderId: string): Promise<{ type: string; payload: JsonBody }[]> {
   return (await readTopic(kafka, 'vault.allocation.v1'))
-    .map((m) => JSON.parse(m.value!.toString('utf8')) as { type: string; aggregateId: string; payload: JsonBody })
+    .map((msg) => JSON.parse(msg.value!.toString('utf8')) as { type: string; aggregateId: string; payload: JsonBody })
     .filter((e) => e.aggregateId === orderId);
 }
 
@@ -140,6 +82,7 @@ beforeAll(async () => {
     },
   });
   operator = await h.bootstrapOperator();
+  m = marketplace(h, operator);
   [supplierA, supplierB, merchant, otherMerchant] = await Promise.all([
     h.createAccount(operator.token, 'supplier', 'Supplier A'),
     h.createAccount(operator.token, 'supplier', 'Supplier B'),

@@ -1,4 +1,4 @@
-import { isCancellable, nextTransition, type OrderStatus } from './order-state';
+import { isCancellable, nextTransition, transitionsFor, type OrderStatus } from './order-state';
 
 describe('order state machine', () => {
   it('walks the happy path one step at a time', () => {
@@ -32,5 +32,26 @@ describe('order state machine', () => {
 
   it('lets the buyer cancel before payment only', () => {
     expect(['placed', 'reserved', 'paid', 'allocated', 'delivered', 'cancelled', 'failed'].filter((s) => isCancellable(s as OrderStatus))).toEqual(['placed', 'reserved']);
+  });
+});
+
+describe('transitionsFor', () => {
+  it('records every status a late-arriving order of events skipped, as implied', () => {
+    // Vault's commit overtook settlement's capture: the history still shows the payment.
+    expect(transitionsFor('reserved', { kind: 'allocated' })).toEqual([
+      { from: 'reserved', to: 'paid', reason: 'implied' },
+      { from: 'paid', to: 'allocated', reason: null },
+    ]);
+    expect(transitionsFor('placed', { kind: 'paid' })).toEqual([
+      { from: 'placed', to: 'reserved', reason: 'implied' },
+      { from: 'reserved', to: 'paid', reason: null },
+    ]);
+    expect(transitionsFor('reserved', { kind: 'paid' })).toEqual([{ from: 'reserved', to: 'paid', reason: null }]);
+  });
+
+  it('moves nothing for a fact the order has passed, and keeps side exits as one step', () => {
+    expect(transitionsFor('allocated', { kind: 'paid' })).toEqual([]);
+    expect(transitionsFor('reserved', { kind: 'cancelled', reason: 'payment_timeout' })).toEqual([{ from: 'reserved', to: 'cancelled', reason: 'payment_timeout' }]);
+    expect(transitionsFor('delivered', { kind: 'allocated' })).toEqual([]);
   });
 });

@@ -51,6 +51,26 @@ export function nextTransition(current: OrderStatus, fact: OrderFact): Transitio
   }
 }
 
+const HAPPY_PATH: readonly OrderStatus[] = ['placed', 'reserved', 'paid', 'allocated', 'delivered'];
+
+/**
+ * The transitions a fact makes, in order. A forward fact that overtook others (vault's commit
+ * can reach ordering before settlement's capture, which it needs) also records each status it
+ * skipped, with reason `implied`: every order's history reads placed → reserved → paid → … even
+ * when its events arrived out of order. The late fact then finds the order past it and changes
+ * nothing.
+ */
+export function transitionsFor(current: OrderStatus, fact: OrderFact): Transition[] {
+  const transition = nextTransition(current, fact);
+  if (!transition) return [];
+  const from = HAPPY_PATH.indexOf(transition.from);
+  const to = HAPPY_PATH.indexOf(transition.to);
+  if (from < 0 || to < 0 || to - from <= 1) return [transition];
+  const path: Transition[] = [];
+  for (let i = from; i < to; i++) path.push({ from: HAPPY_PATH[i]!, to: HAPPY_PATH[i + 1]!, reason: i + 1 < to ? 'implied' : transition.reason });
+  return path;
+}
+
 /** Whether the buyer may still cancel: before payment. */
 export function isCancellable(status: OrderStatus): boolean {
   return status === 'placed' || status === 'reserved';

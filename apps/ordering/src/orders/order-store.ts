@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { OrderCancelled, type OrderCancelReason } from '@kami/contracts';
 import { decodeCursor, Messaging, toCursorPage, type CursorPage } from '@kami/platform';
-import { nextTransition, type OrderFact, type OrderStatus, type Transition } from './order-state';
+import { transitionsFor, type OrderFact, type OrderStatus, type Transition } from './order-state';
 
 export interface OrderLineRecord {
   id: string;
@@ -168,8 +168,11 @@ export class OrderStore {
     let status = rows[0].status;
     const made: Transition[] = [];
     for (const fact of facts) {
-      const transition = nextTransition(status, fact);
-      if (!transition) continue;
+      const path = transitionsFor(status, fact);
+      made.push(...path);
+      if (path.length > 0) status = path[path.length - 1]!.to;
+    }
+    for (const transition of made) {
       await manager.query(`INSERT INTO order_transition (order_id, from_status, to_status, reason, event_id) VALUES ($1, $2, $3, $4, $5)`, [
         orderId,
         transition.from,
@@ -177,8 +180,6 @@ export class OrderStore {
         transition.reason,
         eventId,
       ]);
-      status = transition.to;
-      made.push(transition);
     }
     if (made.length === 0) return made;
     const last = made[made.length - 1]!;

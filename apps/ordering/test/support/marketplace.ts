@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { eventually, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
+
+/*
+ * A marketplace driven the way its users drive it, through the gateway: the operator's catalog
+ * (brands, products, brand authorisations), suppliers' offers and code uploads, merchants'
+ * top-ups and orders. For end-to-end tests of the order saga; every step waits (polling, no
+ * sleeps) until the services that must know about it do.
+ */
+
+export const PDF_PROOF = { fileName: 'agreement.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.7\n% agreement\n').toString('base64') };
+export const CODE_FORMAT = { codePattern: '[A-Z0-9]{5}(-[A-Z0-9]{5}){2}', pin: 'none' };
+
+export interface PriceTier {
+  minQuantity: number;
+  unitPrice: number;
+}
+
+export interface OrderTransition {
+  from: string | null;
+  to: string;
+  reason: string | null;
+  eventId: string;
+  at: string;
+}
+
+export async function created(response: Promise<ApiResponse>): Promise<JsonBody> {
+  const answer = await response;
+  if (answer.status !== 201) throw new Error(`expected 201, got ${answer.status}: ${answer.text}`);
+  return answer.body;
+}
+
+export function randomCode(): string {
+  const chars = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const group = (): string => Array.from({ length: 5 }, () => chars[Math.floor(Math.random() * chars.length)]).join('');
+  return `${group()}-${group()}-${group()}`;
+}
+
+export function marketplace(h: SystemHarness, operator: Account) {
+  const catalog = (account: Account, method: string, path: string, json?: unknown): Promise<ApiResponse> =>
+    h.gateway.request(method, `/api/v1/catalog${path}`, { token: account.token, json });
+
+  const orders = (account: Account, method: string, path = '', json?: unknown, headers?: Record<string, string>): Promise<ApiResponse> =>
+    h.gateway.request(method, `/api/v1/orders${path}`, { token: account.token, json, headers });
+
+  const settlement = (account: Account, method: string, path: string, options: { json?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> =>
+    h.gateway.request(method, `/api/v1/settlement${path}`, { token: account.token, ...options });
+
+  const api = {
+    catalog,
+    orders,
+    settlement,
+
+    async createBrand(): Promise<string> {
+      return (await created(catalog(operator, 'POST', '/brands', { name: `Steam ${randomUUID().slice(0, 6)}` }))).id;
+    },
+
+    /** A supplier organisation with an approved, unexpired authorisation for the brand. */
+    async authorisedSupplier(brandId: string, name?: string): Promise<Account> {
+      const supplier = await h.createAccount(operator.token, 'supplier', name);
+      const application = await created(catalog(supplier, 'POST', '/brand-authorisations', { brandId, proof: PDF_PROOF }));
+      const approved = await catalog(operator, 'POST', `/brand-authorisations/${application.id}/approve`, { expiresAt: new Date(Date.now() + 365 * 86400_000).toISOString() });
+      if (approved.status !== 200) throw new Error(`approving the authorisation answered ${approved.status}: ${approved.text}`);
+      return supplier;
+    },
+
+    async createProduct(brandId: string): Promise<JsonBody> {
+      return created(
+        catalog(operator, 'POST', '/products', {
+          name: `Steam Wallet CN ¥100 ${randomUUID().slice(0, 6)}`,
+          brandId,
+          categoryCode: 'game-cards.pc',
+          faceValue: 10000,
+          region: 'CN',
+          codeFormat: CODE_FORMAT,
+        }),
+      );
+    },
+
+    /**
+     * An active offer of the supplier with `stock` codes uploaded to the vault, once ordering's
+     * projection shows the offer active with that stock.
+     */
+    async offerWithStock(supplier: Account, productId: string, priceTiers: PriceTier[], stock: number): Promise<JsonBody> {
+      const offer = await created(catalog(supplier, 'POST', '/offers', { productId, sku: `SKU-${randomUUID().slice(0, 8)}`, priceTiers }));
+      const activated = await catalog(supplier, 'POST', `/offers/${offer.id}/activate`);
+      if (activated.status !== 200) throw new Error(`activating offer ${offer.id} answered ${activated.status}: ${activated.text}`);
+      const codes = Array.from({ length: stock }, () => ({ code: randomCode() }));
+      // The vault learns the offer and its product from catalog's events: until the offer is in it
+      // answers 404, until the product (its code format) is in 409 product_not_known (retryable).
+      const upload = await eventually(
+        () => h.gateway.request('POST', '/api/v1/vault/batches', { token: supplier.token, json: { offerId: offer.id, codes }, headers: { 'Idempotency-Key': randomUUID() } }),
+        (response) => response.status !== 404 && !(response.status === 409 && response.body?.code === 'product_not_known'),
+        { what: `vault to know offer ${offer.id} and its product` },
+      );
+      if (upload.status !== 201 || upload.body?.accepted !== stock) throw new Error(`uploading ${stock} codes answered ${upload.status}: ${upload.text}`);
+      await eventually(
+        () =>
+          h.service('ordering').query<{ status: string; available: number | null }>(
+            `SELECT o.status, s.available FROM offer_view o LEFT JOIN offer_stock_view s USING (offer_id) WHERE o.offer_id = $1`,
+            [offer.id],
+          ),
+        (rows) => rows[0]?.status === 'active' && rows[0]?.available === stock,
+        { what: `ordering's projection of offer ${offer.id}` },
+      );
+      return activated.body;
+    },
+
+    /** The offer's code counts as its supplier sees them (GET /api/v1/vault/offers/{id}/stock). */
+    async stockOf(supplier: Account, offerId: string): Promise<{ uploaded: number; available: number; reserved: number; sold: number; void: number }> {
+      const response = await h.gateway.request('GET', `/api/v1/vault/offers/${offerId}/stock`, { token: supplier.token });
+      if (response.status !== 200) throw new Error(`stock of ${offerId} answered ${response.status}: ${response.text}`);
+      const { uploaded, available, reserved, sold, void: voided } = response.body;
+      return { uploaded, available, reserved, sold, void: voided };
+    },
+
+    placeOrder(account: Account, body: unknown, key: string = randomUUID()): Promise<ApiResponse> {
+      return orders(account, 'POST', '', body, { 'Idempotency-Key': key });
+    },
+
+    async order(account: Account, orderId: string): Promise<JsonBody> {
+      const response = await orders(account, 'GET', `/${orderId}`);
+      if (response.status !== 200) throw new Error(`GET order ${orderId} answered ${response.status}: ${response.text}`);
+      return response.body;
+    },
+
+    /** Waits until the order is `status` (or has ended otherwise: then the returned order says so). */
+    async untilSettled(account: Account, orderId: string, status: string, timeoutMs = 30_000): Promise<JsonBody> {
+      const ended = ['delivered', 'cancelled', 'failed'];
+      return eventually(
+        () => api.order(account, orderId),
+        (o) => o.status === status || ended.includes(o.status),
+        { what: `order ${orderId} to be ${status}`, timeoutMs },
+      );
+    },
+
+    /** The merchant's CNY wallet balance, or null while settlement has no wallet for it. */
+    async wallet(account: Account): Promise<number | null> {
+      const response = await settlement(account, 'GET', '/wallet');
+      if (response.status !== 200) throw new Error(`GET wallet answered ${response.status}: ${response.text}`);
+      return (response.body.balances as { currency: string; balance: number }[]).find((b) => b.currency === 'CNY')?.balance ?? null;
+    },
+
+    /** An organisation's ledger accounts as it (or, for `platform`, an operator) sees them: kind → CNY balance. */
+    async accounts(account: Account, organisationId?: string): Promise<Record<string, number>> {
+      const response = await settlement(account, 'GET', `/accounts${organisationId ? `?organisationId=${organisationId}` : ''}`);
+      if (response.status !== 200) throw new Error(`GET accounts answered ${response.status}: ${response.text}`);
+      return Object.fromEntries((response.body.accounts as { kind: string; currency: string; balance: number }[]).filter((a) => a.currency === 'CNY').map((a) => [a.kind, a.balance]));
+    },
+
+    /** A merchant's wallet, once settlement has opened it (from the organisation's registration). */
+    async openedWallet(merchant: Account): Promise<number> {
+      return (await eventually(() => api.wallet(merchant), (balance) => balance !== null, { what: `settlement to open the wallet of ${merchant.organisationId}` }))!;
+    },
+
+    /**
+     * Tops the merchant's wallet up through the sandbox provider (a payment intent, then the
+     * sandbox "pays" and notifies settlement, twice) and waits for the credit. Returns the top-up.
+     */
+    async topUp(merchant: Account, amount: number): Promise<JsonBody> {
+      const before = await api.openedWallet(merchant);
+      const topup = await created(settlement(merchant, 'POST', '/topups', { json: { amount, currency: 'CNY', channel: 'standard' }, headers: { 'Idempotency-Key': randomUUID() } }));
+      const paid = await settlement(merchant, 'POST', `/topups/${topup.id}/sandbox-pay`);
+      if (paid.status !== 202) throw new Error(`sandbox-pay answered ${paid.status}: ${paid.text}`);
+      await eventually(() => api.wallet(merchant), (balance) => balance === before + amount, { what: `the top-up ${topup.id} credited` });
+      return topup;
+    },
+  };
+  return api;
+}
+
+export type Marketplace = ReturnType<typeof marketplace>;
+
+/** [from, to, reason] of each recorded transition, in order. */
+export function transitionsOf(order: JsonBody): [string | null, string, string | null][] {
+  return (order.transitions as OrderTransition[]).map((t) => [t.from, t.to, t.reason]);
+}
+
+/** Commission on `gross` fen at `bps` basis points, rounded down to the fen (as the README's settlement rule says). */
+export function commissionOf(gross: number, bps: number): number {
+  return Math.floor((gross * bps) / 10_000);
+}
