@@ -43,7 +43,7 @@ export class OrdersService {
     const buyerId = identity.organisationId;
     const fingerprint = fingerprintOf(body);
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const order = await this.dataSource.transaction(async (manager) => {
         // Two requests with one key never place two orders side by side.
         await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`order-key:${buyerId}:${idempotencyKey}`]);
         const earlier = await this.store.find(manager, { buyerId, idempotencyKey }, true);
@@ -57,6 +57,9 @@ export class OrdersService {
         }
         return this.place(manager, buyerId, body, idempotencyKey, fingerprint, traceId);
       });
+      // ordering.order.placed goes out now rather than at the relay's next poll.
+      this.messaging.relay.nudge();
+      return order;
     } catch (error) {
       if (body.externalRef !== undefined && isUniqueViolation(error, 'purchase_order_external_ref')) {
         const taken = await this.store.find(this.dataSource.manager, { buyerId, externalRef: body.externalRef });

@@ -42,6 +42,8 @@ export interface EventConsumerOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   fromBeginning?: boolean;
+  /** Called after an event's effect committed (the service's outbox relay is nudged: what the handler wrote goes out now, not at the next poll). */
+  onApplied?: () => void;
 }
 
 export type HandleOutcome = 'applied' | 'duplicate' | 'dead_lettered';
@@ -177,6 +179,7 @@ export class EventConsumer {
     for (const action of committed) {
       await action().catch((error: unknown) => where.logger.warn({ err: error }, 'an after-commit action failed'));
     }
+    if (outcome === 'applied') this.options.onApplied?.();
     consumedEvents.inc({ consumer: this.options.groupId, topic: where.topic, outcome });
     if (outcome === 'duplicate') where.logger.info('event already handled; ignored');
     return outcome;

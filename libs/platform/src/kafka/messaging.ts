@@ -54,6 +54,8 @@ export class Messaging {
       subscriptions,
       logger: this.options.logger.child({ component: 'consumer', consumer: name }),
       maxAttempts: this.options.consumerMaxAttempts,
+      // A saga step's events go out as soon as it commits: each hop would otherwise wait for a poll.
+      onApplied: () => this.relay.nudge(),
     });
     this.consumers.push(consumer);
     return consumer;
