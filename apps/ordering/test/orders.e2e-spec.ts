@@ -75,6 +75,8 @@ async function stored(): Promise<{ orders: number; lines: number; placedEvents: 
 beforeAll(async () => {
   h = await startSystem({
     label: 'ordering',
+    // These tests poll order status from one address; the gateway's limits have their own tests.
+    limits: { RATE_LIMIT_PER_IP: 100_000, RATE_LIMIT_PER_API_KEY: 100_000 },
     services: ['catalog', 'vault', 'ordering'],
     serviceEnv: {
       vault: { STOCK_EVENT_INTERVAL_MS: '50' },

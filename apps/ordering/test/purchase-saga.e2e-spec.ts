@@ -117,6 +117,8 @@ async function merchantWith(balance: number, name?: string): Promise<Account> {
 beforeAll(async () => {
   h = await startSystem({
     label: 'purchase',
+    // These tests poll order status from one address; the gateway's limits have their own tests.
+    limits: { RATE_LIMIT_PER_IP: 100_000, RATE_LIMIT_PER_API_KEY: 100_000 },
     services: ['catalog', 'vault', 'ordering', 'settlement'],
     serviceEnv: {
       vault: { STOCK_EVENT_INTERVAL_MS: '100' },
