@@ -270,7 +270,8 @@ describe('the purchase saga across all services', () => {
       created(m.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 6 }] })),
     ]);
     const outcomes = await Promise.all([first, second].map((o) => m.untilSettled(merchant, o.id, 'delivered')));
-    expect(outcomes.map((o) => o.status).sort()).toEqual(['cancelled', 'delivered']);
+    // Reasons and histories in the failure message: which step refused the order that should have won.
+    expect({ statuses: outcomes.map((o) => o.status).sort(), histories: outcomes.map(transitionsOf) }).toMatchObject({ statuses: ['cancelled', 'delivered'] });
     const winner = outcomes.find((o) => o.status === 'delivered')!;
     const loser = outcomes.find((o) => o.status === 'cancelled')!;
 

@@ -78,8 +78,8 @@ export function marketplace(h: SystemHarness, operator: Account) {
     },
 
     /**
-     * An active offer of the supplier with `stock` codes uploaded to the vault, once ordering's
-     * projection shows the offer active with that stock.
+     * An active offer of the supplier with `stock` codes uploaded to the vault, once the vault's
+     * projection shows the offer active and ordering's shows it active with that stock.
      */
     async offerWithStock(supplier: Account, productId: string, priceTiers: PriceTier[], stock: number): Promise<JsonBody> {
       const offer = await created(catalog(supplier, 'POST', '/offers', { productId, sku: `SKU-${randomUUID().slice(0, 8)}`, priceTiers }));
@@ -94,6 +94,13 @@ export function marketplace(h: SystemHarness, operator: Account) {
         { what: `vault to know offer ${offer.id} and its product` },
       );
       if (upload.status !== 201 || upload.body?.accepted !== stock) throw new Error(`uploading ${stock} codes answered ${upload.status}: ${upload.text}`);
+      // Both services that judge an order must have seen the activation: ordering (quote) and the
+      // vault (it rejects an order for an offer it still holds as inactive).
+      await eventually(
+        () => h.service('vault').query<{ status: string }>(`SELECT status FROM vault_offer WHERE offer_id = $1`, [offer.id]),
+        (rows) => rows[0]?.status === 'active',
+        { what: `the vault's projection of offer ${offer.id} to be active` },
+      );
       await eventually(
         () =>
           h.service('ordering').query<{ status: string; available: number | null }>(
