@@ -88,7 +88,7 @@ async function publishStock(offer: { id: string; supplierId: string }, available
       payload: { offerId: offer.id, supplierId: offer.supplierId, sequence, available, reserved: 0, sold: 0, voided: 0 },
     }),
   };
-  await producer.send({ topic: 'vault.stock.v1', messages: [message] });
+  await producer.send({ topic: h.topic('vault.stock.v1'), messages: [message] });
   return message;
 }
 
@@ -169,7 +169,7 @@ describe('brand authorisation rules', () => {
 
     const kafka = await testKafka('catalog-e2e-probe');
     const events = await eventually(
-      async () => (await readTopic(kafka, 'catalog.offer.v1')).map((m) => JSON.parse(m.value!.toString())).filter((e) => [first.id, second.id].includes(e.aggregateId)),
+      async () => (await readTopic(kafka, h.topic('catalog.offer.v1'))).map((m) => JSON.parse(m.value!.toString())).filter((e) => [first.id, second.id].includes(e.aggregateId)),
       (found) => found.filter((e) => e.payload.change === 'paused').length === 2,
       { what: 'paused events for both offers on catalog.offer.v1' },
     );
@@ -267,7 +267,7 @@ describe('stock from vault’s stock events', () => {
 
     // Redeliver both events as they were, and an older count under a new event id, then a marker
     // on the same partition (same key): once the marker is applied, everything before it was handled.
-    await producer.send({ topic: 'vault.stock.v1', messages: [second, first] });
+    await producer.send({ topic: h.topic('vault.stock.v1'), messages: [second, first] });
     await publishStock(ref, 100, { sequence: secondSequence - 1 });
     await publishStock({ id: other.id, supplierId: supplierA.organisationId }, 7, { key: offer.id });
     await eventually(() => stockOf(merchant, other.id), (n) => n === 7, { what: 'the marker event' });

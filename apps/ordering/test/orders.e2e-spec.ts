@@ -39,17 +39,17 @@ function expectProblem(response: ApiResponse, status: number, code: string): voi
 /** Publishes an event as settlement will (this test stands in for the settlement service). */
 async function publishAsSettlement(type: string, topic: string, aggregateId: string, payload: unknown): Promise<void> {
   const envelope = { id: randomUUID(), type, occurredAt: new Date().toISOString(), aggregateId, payload };
-  await producer.send({ topic, messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
+  await producer.send({ topic: h.topic(topic), messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
 }
 
 async function orderEvents(orderId: string): Promise<{ id: string; type: string; payload: JsonBody }[]> {
-  return (await readTopic(kafka, 'ordering.order.v1'))
+  return (await readTopic(kafka, h.topic('ordering.order.v1')))
     .map((msg) => JSON.parse(msg.value!.toString('utf8')) as { id: string; type: string; aggregateId: string; payload: JsonBody })
     .filter((e) => e.aggregateId === orderId);
 }
 
 async function vaultEvents(orderId: string): Promise<{ type: string; payload: JsonBody }[]> {
-  return (await readTopic(kafka, 'vault.allocation.v1'))
+  return (await readTopic(kafka, h.topic('vault.allocation.v1')))
     .map((msg) => JSON.parse(msg.value!.toString('utf8')) as { type: string; aggregateId: string; payload: JsonBody })
     .filter((e) => e.aggregateId === orderId);
 }

@@ -31,7 +31,7 @@ interface Envelope {
 }
 
 async function eventsOf(topic: string, orderId: string): Promise<Envelope[]> {
-  return (await readTopic(kafka, topic)).map((msg) => JSON.parse(msg.value!.toString('utf8')) as Envelope).filter((e) => e.aggregateId === orderId);
+  return (await readTopic(kafka, h.topic(topic))).map((msg) => JSON.parse(msg.value!.toString('utf8')) as Envelope).filter((e) => e.aggregateId === orderId);
 }
 
 const settlementDb = <R>(sql: string, params?: unknown[]): Promise<R[]> => h.service('settlement').query<R>(sql, params);

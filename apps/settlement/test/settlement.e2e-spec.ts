@@ -46,11 +46,11 @@ describe('settlement', () => {
 
   const publish = async <P extends object>(definition: EventDefinition<P>, aggregateId: string, payload: P, eventId = randomUUID()): Promise<void> => {
     const envelope = { id: eventId, type: definition.type, occurredAt: new Date().toISOString(), aggregateId, payload };
-    await producer.send({ topic: definition.topic, messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
+    await producer.send({ topic: system.topic(definition.topic), messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
   };
 
   const eventsOn = async (topic: string, aggregateId: string): Promise<Envelope[]> =>
-    (await readTopic(kafka, topic)).map((m) => JSON.parse(m.value!.toString('utf8')) as Envelope).filter((e) => e.aggregateId === aggregateId);
+    (await readTopic(kafka, system.topic(topic))).map((m) => JSON.parse(m.value!.toString('utf8')) as Envelope).filter((e) => e.aggregateId === aggregateId);
 
   const paymentEvents = (orderId: string): Promise<Envelope[]> => eventsOn(Topics.SettlementPayment, orderId);
 

@@ -192,7 +192,7 @@ describe('inline (JSON) batches', () => {
     const kafka = await testKafka('batches-e2e');
     const events = await eventually(
       async () =>
-        (await readTopic(kafka, 'vault.stock.v1'))
+        (await readTopic(kafka, h.topic('vault.stock.v1')))
           .map((m) => JSON.parse(m.value!.toString('utf8')) as JsonBody)
           .filter((e) => e.type === 'vault.stock.changed' && e.payload.offerId === offerId),
       (found) => found.length > 0,

@@ -27,11 +27,11 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
 
   const publish = async <P extends object>(definition: EventDefinition<P>, aggregateId: string, payload: P, eventId = randomUUID()): Promise<void> => {
     const envelope = { id: eventId, type: definition.type, occurredAt: new Date().toISOString(), aggregateId, payload };
-    await producer.send({ topic: definition.topic, messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
+    await producer.send({ topic: system.topic(definition.topic), messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
   };
 
   const allocationEvents = async (orderId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> =>
-    (await readTopic(kafka, Topics.VaultAllocation))
+    (await readTopic(kafka, system.topic(Topics.VaultAllocation)))
       .map((m) => JSON.parse(m.value!.toString('utf8')) as { type: string; aggregateId: string; payload: Record<string, unknown> })
       .filter((e) => e.aggregateId === orderId);
 
@@ -181,7 +181,7 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
     const topics = [Topics.VaultAllocation, Topics.VaultStock, Topics.OrderingOrder, Topics.SettlementPayment, `${Topics.OrderingOrder}.dlt`, `${Topics.SettlementPayment}.dlt`];
     const messages: string[] = [];
     for (const topic of topics) {
-      for (const m of await readTopic(kafka, topic).catch(() => [])) messages.push(`${m.key?.toString() ?? ''} ${m.value?.toString() ?? ''}`);
+      for (const m of await readTopic(kafka, system.topic(topic)).catch(() => [])) messages.push(`${m.key?.toString() ?? ''} ${m.value?.toString() ?? ''}`);
     }
     const logs = [system.service('vault').process.output(), system.gateway.process.output()];
     expect(messages.length).toBeGreaterThan(5);

@@ -112,6 +112,7 @@ export class PlatformModule {
             outboxPollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
             consumerMaxAttempts: config.CONSUMER_MAX_ATTEMPTS,
             consumerGroupPrefix: config.KAFKA_CONSUMER_GROUP_PREFIX,
+            topicPrefix: config.KAFKA_TOPIC_PREFIX,
           }),
       },
       ...(options.identity === 'custom' ? [] : accessControlProviders(SignedIdentityResolver)),

@@ -41,8 +41,9 @@ export async function redisFixture(label: string): Promise<RedisFixture> {
     return found;
   };
   const flush = async (): Promise<void> => {
+    // One DEL: atomic like FLUSHALL (a chunked delete let reserves see `ready` without its list).
     const found = await keys();
-    for (let i = 0; i < found.length; i += 500) await raw.del(...found.slice(i, i + 500));
+    if (found.length > 0) await raw.del(...found);
   };
   return {
     prefix,

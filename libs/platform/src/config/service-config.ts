@@ -71,6 +71,15 @@ export class ServiceConfig {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_CONSUMER_GROUP_PREFIX may hold letters, digits, dots, dashes and underscores only' })
   KAFKA_CONSUMER_GROUP_PREFIX = '';
+
+  /**
+   * Put before every topic name on the wire (`<prefix>vault.allocation.v1`). Empty in production;
+   * the test harness gives each system it starts its own topics, so systems sharing a broker (test
+   * files running side by side) never consume, and act on, each other's events.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, dots, dashes and underscores only' })
+  KAFKA_TOPIC_PREFIX = '';
 }
 
 /** For services that use Redis: `@IsRedisUrl() REDIS_URL!: string;` in their config class. */

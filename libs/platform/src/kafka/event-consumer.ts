@@ -42,6 +42,8 @@ export interface EventConsumerOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   fromBeginning?: boolean;
+  /** Put before every topic name on the wire (KAFKA_TOPIC_PREFIX): subscriptions and dead letters use it. */
+  topicPrefix?: string;
   /** Called after an event's effect committed (the service's outbox relay is nudged: what the handler wrote goes out now, not at the next poll). */
   onApplied?: () => void;
 }
@@ -96,7 +98,8 @@ export class EventConsumer {
     });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: this.subscribedTopics, fromBeginning: this.options.fromBeginning ?? true });
+    const prefix = this.options.topicPrefix ?? '';
+    await consumer.subscribe({ topics: this.subscribedTopics.map((t) => `${prefix}${t}`), fromBeginning: this.options.fromBeginning ?? true });
     await consumer.run({ autoCommit: true, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
   }
 
@@ -108,7 +111,10 @@ export class EventConsumer {
   }
 
   /** Handles one raw message; exposed for tests of the decision logic. */
-  async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<HandleOutcome> {
+  async onMessage({ topic: wireTopic, partition, message, heartbeat }: EachMessagePayload): Promise<HandleOutcome> {
+    // The contract's topic name; the prefix only exists on the wire.
+    const prefix = this.options.topicPrefix ?? '';
+    const topic = prefix && wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : wireTopic;
     const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition, offset: message.offset });
     const subscriptions = this.topics.get(topic) ?? [];
     const definitions = subscriptions.flatMap((s) => s.events);
@@ -194,7 +200,7 @@ export class EventConsumer {
   ): Promise<HandleOutcome> {
     // The original bytes are forwarded as they are; events never carry plaintext codes.
     await this.options.producer.send({
-      topic: deadLetterTopicOf(topic),
+      topic: `${this.options.topicPrefix ?? ''}${deadLetterTopicOf(topic)}`,
       messages: [
         {
           key: message.key,

@@ -17,6 +17,8 @@ export interface MessagingOptions {
   consumerMaxAttempts: number;
   /** Put before every consumer group id (tests isolate processes that share a broker). */
   consumerGroupPrefix?: string;
+  /** Put before every topic name on the wire (tests give each system its own topics). */
+  topicPrefix?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export class Messaging {
     this.producer = createProducer(this.kafka);
     this.relay = new OutboxRelay(options.dataSource, this.producer, {
       pollIntervalMs: options.outboxPollIntervalMs,
+      topicPrefix: options.topicPrefix,
       logger: options.logger.child({ component: 'outbox-relay' }),
     });
   }
@@ -56,6 +59,7 @@ export class Messaging {
       maxAttempts: this.options.consumerMaxAttempts,
       // A saga step's events go out as soon as it commits: each hop would otherwise wait for a poll.
       onApplied: () => this.relay.nudge(),
+      topicPrefix: this.options.topicPrefix,
     });
     this.consumers.push(consumer);
     return consumer;
@@ -64,7 +68,8 @@ export class Messaging {
   async start(): Promise<void> {
     this.started = true;
     const consumed = this.consumers.flatMap((c) => c.subscribedTopics);
-    await ensureTopics(this.kafka, [...new Set([...this.options.producesTopics, ...consumed])]);
+    const prefix = this.options.topicPrefix ?? '';
+    await ensureTopics(this.kafka, [...new Set([...this.options.producesTopics, ...consumed])].map((t) => `${prefix}${t}`));
     await this.producer.connect();
     this.relay.start();
     for (const consumer of this.consumers) await consumer.start();

@@ -22,6 +22,8 @@ export interface OutboxRelayOptions {
    * the duplicates. Tests use it to kill the relay at exactly that point.
    */
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
+  /** Put before every topic name on the wire (KAFKA_TOPIC_PREFIX); the outbox keeps the contract's names. */
+  topicPrefix?: string;
 }
 
 /**
@@ -90,7 +92,7 @@ export class OutboxRelay {
       await this.producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic.entries()].map(([topic, topicRows]) => ({
-          topic,
+          topic: `${this.options.topicPrefix ?? ''}${topic}`,
           messages: topicRows.map((row) => ({
             key: row.message_key,
             value: JSON.stringify(row.envelope),

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { testInfrastructure } from '../infrastructure';
 import { createTestDatabase, testNames, uniqueSuffix, type TestDatabase } from '../isolation';
+import { testKafka } from '../kafka-probe';
 import { spawnTs, type SpawnedProcess } from '../processes';
 
 /*
@@ -123,6 +124,10 @@ export interface SystemHarness {
   /** The secrets the processes were started with (tests forge headers and tokens with them). */
   secrets: { internalIdentity: string; jwt: string };
   gatewayDatabase: TestDatabase;
+  /** Put before every Kafka topic of this system (its services run with KAFKA_TOPIC_PREFIX). */
+  topicPrefix: string;
+  /** The wire name of a contract topic in this system: read, or publish to, this one. */
+  topic(name: string): string;
   /** Runs SQL in the gateway's database. */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Creates the first operator organisation and its admin directly in the database (there is no public sign-up), then logs in. */
@@ -157,6 +162,18 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 const secret = (): string => randomBytes(32).toString('base64url');
+
+/** Drops a stopped system's topics (and their dead-letter twins): a shared broker does not fill up run after run. */
+async function deleteTopics(prefix: string): Promise<void> {
+  const admin = (await testKafka('kami-test-harness-cleanup')).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export function httpTarget(url: string): HttpTarget {
   return {
@@ -238,10 +255,13 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
   const cleanups: (() => Promise<unknown>)[] = [];
   const processes: SpawnedProcess[] = [];
   const redisPrefixes: string[] = [];
+  // Its own topics: systems of test files running side by side never act on each other's events.
+  const topicPrefix = `t_${options.label}_${uniqueSuffix()}.`;
 
   const cleanup = async (): Promise<void> => {
     await Promise.allSettled(processes.map((p) => p.stop()));
     await Promise.allSettled(cleanups.map((fn) => fn()));
+    await deleteTopics(topicPrefix).catch(() => undefined);
     if (redisPrefixes.length > 0) {
       const redis = new Redis(infra.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       try {
@@ -280,6 +300,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       RUN_MIGRATIONS_ON_START: 'true',
       // Every process of this harness consumes every event on the shared broker in groups of its own.
       KAFKA_CONSUMER_GROUP_PREFIX: `test_${options.label}_${uniqueSuffix()}.`,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
     };
 
     const services: Partial<Record<SystemService, ServiceInstance>> = {};
@@ -363,6 +384,8 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       gateway,
       gateways,
       services,
+      topicPrefix,
+      topic: (name) => `${topicPrefix}${name}`,
       service(name) {
         const instance = services[name];
         if (!instance) throw new Error(`the harness was not asked to start ${name} (options.services)`);
