@@ -100,7 +100,8 @@ export class EventConsumer {
     await consumer.connect();
     const prefix = this.options.topicPrefix ?? '';
     await consumer.subscribe({ topics: this.subscribedTopics.map((t) => `${prefix}${t}`), fromBeginning: this.options.fromBeginning ?? true });
-    await consumer.run({ autoCommit: true, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
+    // Partitions in parallel: order holds per partition (per aggregate key), and every handler is its own transaction.
+    await consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 3, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
   }
 
   /** Stops fetching, lets the message in hand finish, commits and leaves the group. */
