@@ -9,11 +9,8 @@ import { defineEvent } from '../event-definition';
 export const MAX_LINE_QUANTITY = 50_000;
 export const MAX_ORDER_LINES = 100;
 
-/**
- * One order line as ordering routed it: a quantity of one offer. A merchant's requested line
- * that was split across suppliers becomes several of these, each with its own id.
- */
-export class OrderLinePayload {
+/** A quantity of one offer on an order line: what the vault reserves and reports, without prices. */
+export class OrderLineQuantityPayload {
   @IsUUID()
   lineId!: string;
 
@@ -24,7 +21,13 @@ export class OrderLinePayload {
   @Min(1)
   @Max(MAX_LINE_QUANTITY)
   quantity!: number;
+}
 
+/**
+ * One order line as ordering routed and priced it. A merchant's requested line that was split
+ * across suppliers becomes several of these, each with its own id.
+ */
+export class OrderLinePayload extends OrderLineQuantityPayload {
   /** The offer's supplier: settlement pays it this line's share after the dispute window. */
   @IsUUID()
   supplierId!: string;

@@ -1,27 +1,16 @@
 // class-transformer's @Type reads decorator metadata while the class loads.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsDateString, IsIn, IsInt, IsUUID, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsDateString, IsIn, IsInt, IsUUID, Matches, Min, ValidateNested } from 'class-validator';
 import { Topics } from '../../topics/topics';
 import { defineEvent } from '../event-definition';
-import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../ordering/order.events';
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, OrderLineQuantityPayload } from '../ordering/order.events';
 
 /** A code id as it travels: the vault's numeric id as a decimal string. Never the code itself. */
 export const CODE_ID_PATTERN = /^[1-9][0-9]{0,18}$/;
 
 /** An order line as the vault holds it: a quantity of one offer (prices are ordering's and settlement's business). */
-export class AllocationLinePayload {
-  @IsUUID()
-  lineId!: string;
-
-  @IsUUID()
-  offerId!: string;
-
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LINE_QUANTITY)
-  quantity!: number;
-}
+export class AllocationLinePayload extends OrderLineQuantityPayload {}
 
 /** Every line of the order is reserved in the vault until `expiresAt`. */
 export class StockReservedPayload {
