@@ -3,18 +3,12 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { OrderCancelled, type OrderCancelReason } from '@kami/contracts';
 import { decodeCursor, Messaging, toCursorPage, type CursorPage } from '@kami/platform';
+import type { RoutedLine } from '../routing/order-routing';
 import { transitionsFor, type OrderFact, type OrderStatus, type Transition } from './order-state';
 
-export interface OrderLineRecord {
+/** A routed line as stored: its id (vault's reservation id) and what vault reported for it. */
+export interface OrderLineRecord extends RoutedLine {
   id: string;
-  requestIndex: number;
-  productId: string;
-  offerId: string;
-  supplierId: string;
-  quantity: number;
-  unitPrice: number;
-  lineTotal: number;
-  maxUnitPrice: number | null;
   allocated: number;
   failed: boolean;
 }
