@@ -190,6 +190,9 @@ describe('settlement', () => {
       expect(invalid.body.code).toBe('validation_failed');
       // Only merchants top up.
       expect((await createTopup(operator, { amount: 100, currency: 'CNY', channel: 'standard' })).status).toBe(403);
+      const keyless = await system.gateway.request('POST', '/api/v1/settlement/topups', { token: merchant.token, json: { amount: 100, currency: 'CNY', channel: 'standard' } });
+      expect({ status: keyless.status, code: keyless.body.code }).toEqual({ status: 400, code: 'idempotency_key_required' });
+      expect((await query<{ n: number }>(`SELECT count(*)::int AS n FROM topup`))[0]!.n).toBe(before[0]!.n + 1);
     });
   });
 

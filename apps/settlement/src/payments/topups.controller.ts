@@ -10,7 +10,8 @@ export class TopupsController {
   constructor(private readonly topups: TopupsService) {}
 
   @Access({ organisationTypes: ['merchant'] })
-  @Idempotent()
+  // Required: a retried top-up without a key would open a second payment intent.
+  @Idempotent({ required: true })
   @Post('topups')
   @ApiOperation({ summary: 'Merchants top up their wallet: a payment intent at the provider, pending until the provider confirms payment' })
   @ApiCreatedResponse({ type: TopupDto })
