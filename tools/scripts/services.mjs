@@ -66,6 +66,8 @@ export function serviceEnv(service, stackEnv, secrets, overrides = {}) {
   }
   if (service.name === 'gateway') {
     env.JWT_SECRET = secrets.JWT_SECRET;
+    // The portal's Vite build (build.mjs), served at `/`.
+    env.PORTAL_DIR = path.join(ROOT, 'dist', 'apps', 'portal');
     for (const s of SERVICES.filter((s) => s.name !== 'gateway')) env[`${s.name.toUpperCase()}_URL`] = `http://127.0.0.1:${s.port}`;
   }
   return { ...env, ...overrides };

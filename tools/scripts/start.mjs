@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm start`: the whole system in one terminal. Stack up (PostgreSQL, Redis, Kafka), build,
-// all six services (each migrates its database at start), the demo seed, then the URL and the
-// demo logins. Ctrl-C stops every service and whatever part of the stack this run started.
+// `npm start`: the whole system in one terminal. Stack up (PostgreSQL, Redis, Kafka), build (the
+// services with swc, the portal with Vite: the gateway serves it at `/`), all six services (each
+// migrates its database at start), the demo seed, then the URL and the demo logins. Ctrl-C stops
+// every service and whatever part of the stack this run started.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { stackDown, stackUp } from '../stack/stack-lib.mjs';
-import { build } from './build.mjs';
+import { build, buildPortal } from './build.mjs';
 import { devSecrets, entryOf, SERVICES, serviceEnv } from './services.mjs';
 
 const started = performance.now();
@@ -145,16 +146,49 @@ async function seedDemoStock(baseUrl, apiKey) {
   }
 }
 
+/**
+ * Funds the demo supplier's deposit (保证金) up to settlement's minimum through the sandbox provider,
+ * as a supplier would (once: a covered deposit is left alone). Until it is covered the catalog keeps
+ * the demo offers paused (`deposit_insufficient`); they resume by themselves once it is.
+ */
+async function fundDemoDeposit(baseUrl, apiKey) {
+  const headers = { 'x-api-key': apiKey };
+  const read = async () => {
+    const response = await fetch(`${baseUrl}/api/v1/settlement/deposit`, { headers });
+    if (!response.ok) throw new Error(`demo deposit: GET answered ${response.status}`);
+    return response.json();
+  };
+  const { balance, minimum, covered } = await read();
+  if (covered) return;
+  const topup = await fetch(`${baseUrl}/api/v1/settlement/topups`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify({ amount: minimum - balance, currency: 'CNY', channel: 'standard' }),
+  });
+  if (topup.status !== 201) throw new Error(`demo deposit: the top-up answered ${topup.status}`);
+  const paid = await fetch(`${baseUrl}/api/v1/settlement/topups/${(await topup.json()).id}/sandbox-pay`, { method: 'POST', headers });
+  if (paid.status !== 202) throw new Error(`demo deposit: sandbox-pay answered ${paid.status}`);
+  const deadline = Date.now() + 60_000;
+  while (!(await read()).covered) {
+    if (Date.now() > deadline) throw new Error('demo deposit: the sandbox payment was not credited within a minute');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 try {
   say('starting PostgreSQL, Redis and Kafka…');
   const stack = await stackUp({ log: (l) => say(l) });
   stackStartedHere = stack.deps.filter((d) => d.action === 'started').map((d) => d.name);
   say(`building (${seconds()} s)…`);
   build({ quiet: true });
+  say(`building the portal (${seconds()} s)…`);
+  buildPortal({ quiet: true });
   const secrets = devSecrets();
   say(`starting services (${seconds()} s)…`);
   for (const service of SERVICES) {
-    const child = run(service.name, entryOf(service.name), serviceEnv(service, stack.env, secrets));
+    // A local stack's webhook receivers are usually on localhost: let delivery post to them (never in production).
+    const overrides = service.name === 'delivery' ? { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } : {};
+    const child = run(service.name, entryOf(service.name), serviceEnv(service, stack.env, secrets, overrides));
     children.set(service.name, child);
     child.once('exit', (code, signal) => {
       if (!stopping) {
@@ -176,13 +210,16 @@ try {
   if ((await new Promise((resolve) => catalogSeed.once('exit', resolve))) !== 0) throw new Error('the catalog demo seed failed');
   const supplierKey = accounts.find((a) => a.type === 'supplier')?.apiKey;
   if (supplierKey) {
+    say(`funding the demo supplier's deposit (${seconds()} s)…`);
+    await fundDemoDeposit('http://127.0.0.1:3000', supplierKey);
     say(`uploading demo codes (${seconds()} s)…`);
     await seedDemoStock('http://127.0.0.1:3000', supplierKey);
   }
 
   say(paint('32', `Kami is up in ${seconds()} s`));
   console.log(`
-  Portal and API   http://127.0.0.1:3000          (API docs: http://127.0.0.1:3000/api/docs)
+  Portal           http://127.0.0.1:3000/         (log in with a demo login below)
+  API              http://127.0.0.1:3000/api/v1   (docs: http://127.0.0.1:3000/api/docs)
   System health    http://127.0.0.1:3000/health
 
   Demo logins (POST /api/v1/identity/sessions) and API keys (header X-Api-Key):

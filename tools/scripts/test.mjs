@@ -1,13 +1,33 @@
 #!/usr/bin/env node
 // `npm test`: bring the stack up if needed, then every project's lint, type check and tests
 // (unit, integration and e2e against the real PostgreSQL, Redis and Kafka). Non-zero on any failure.
-// Extra arguments go to nx, e.g. `npm test -- --projects=gateway`.
+// Extra arguments go to nx, e.g. `npm test -- --projects=gateway`. The portal's browser tests need
+// Chromium: ensure-chromium.mjs finds it or installs Debian's package first (when the run includes them).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT, stackUp } from '../stack/stack-lib.mjs';
+import { ensureChromium } from './ensure-chromium.mjs';
+
+/** The projects named with --projects (nx's own syntax), or undefined when the run is every project. */
+function projectsArgument(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith('--projects=')) return args[i].slice('--projects='.length);
+    if (args[i] === '--projects' || args[i] === '-p') return args[i + 1] ?? '';
+  }
+  return undefined;
+}
 
 const started = performance.now();
+const projects = projectsArgument(process.argv.slice(2));
+if (projects === undefined || /portal|[*]/.test(projects)) {
+  try {
+    process.env.CHROMIUM_PATH ||= ensureChromium();
+  } catch (error) {
+    console.error(`chromium  ${error.message}`);
+    process.exit(1);
+  }
+}
 const { env: stackEnv } = await stackUp({ log: (line) => console.log(`stack  ${line}`) });
 
 const env = {

@@ -18,6 +18,7 @@ export const CatalogErrorCode = {
   AuthorisationAlreadyPending: 'brand_authorisation_already_pending',
   InvalidAuthorisationTransition: 'invalid_brand_authorisation_transition',
   QuantityNotOrderable: 'quantity_not_orderable',
+  DepositInsufficient: 'deposit_insufficient',
 } as const;
 
 export class CatalogError extends DomainError {}
@@ -41,6 +42,12 @@ export const brandNotAuthorised = (brandName: string): CatalogError =>
     CatalogErrorCode.BrandNotAuthorised,
     403,
     `You need an approved, unexpired authorisation for the brand ${brandName} to list its products. Apply under brand authorisations.`,
+  );
+export const depositInsufficient = (): CatalogError =>
+  new CatalogError(
+    CatalogErrorCode.DepositInsufficient,
+    409,
+    'Your deposit (保证金) does not cover the platform minimum, so your offers cannot be active. Top it up under settlement (POST /api/v1/settlement/topups); paused offers resume by themselves once it does.',
   );
 export const invalidOfferTransition = (from: string, action: string): CatalogError =>
   new CatalogError(CatalogErrorCode.InvalidOfferTransition, 409, `A ${from} offer cannot be ${action}.`, { offerStatus: from });

@@ -7,6 +7,7 @@ import { CategoriesModule } from './categories/categories.module';
 import { ComparisonModule } from './comparison/comparison.module';
 import type { CatalogConfig } from './config/catalog.config';
 import { CATALOG_ENTITIES, CATALOG_MIGRATIONS } from './database/catalog.migrations';
+import { DepositsModule } from './deposits/deposits.module';
 import { OffersModule } from './offers/offers.module';
 import { ProductsModule } from './products/products.module';
 import { StockModule } from './stock/stock.module';
@@ -29,6 +30,7 @@ export class CatalogModule {
         CategoriesModule,
         BrandsModule,
         SuppliersModule,
+        DepositsModule,
         ProductsModule,
         BrandAuthorisationsModule,
         OffersModule,

@@ -103,7 +103,8 @@ async function count(table: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  h = await startSystem({ label: 'catalog', services: ['catalog'], serviceEnv: { catalog: { AUTHORISATION_EXPIRY_INTERVAL_MS: '200' } } });
+  // No settlement here: offers are not gated on supplier deposits (apps/settlement/test/deposits.e2e-spec.ts covers that gate).
+  h = await startSystem({ label: 'catalog', services: ['catalog'], serviceEnv: { catalog: { AUTHORISATION_EXPIRY_INTERVAL_MS: '200', SUPPLIER_DEPOSIT_REQUIRED: 'false' } } });
   operator = await h.bootstrapOperator();
   [supplierA, supplierB, merchant] = await Promise.all([
     h.createAccount(operator.token, 'supplier', '华南卡源 Supplier A'),

@@ -1,7 +1,8 @@
-import { runService } from '@kami/platform';
+import { runService, SERVICE_CONFIG } from '@kami/platform';
 import { setupApiDocs } from './api-docs/api-docs.setup';
 import { GatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
+import { portalMiddleware } from './portal/portal-static';
 
 void runService({
   service: 'gateway',
@@ -11,5 +12,9 @@ void runService({
   bodyParser: false,
   // The gateway publishes the merged document itself (/api/docs), not an internal one.
   internalOpenApi: false,
-  configure: (app) => setupApiDocs(app),
+  configure: (app) => {
+    // Before Nest's own middleware: the portal's files skip the API's rate limits and routing.
+    app.use(portalMiddleware(app.get<GatewayConfig>(SERVICE_CONFIG).PORTAL_DIR));
+    setupApiDocs(app);
+  },
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { signIdentityHeader, signJwt, startSystem, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
+import { eventually, signIdentityHeader, signJwt, startSystem, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
 
 /*
  * Identity through the real gateway (and the real catalog behind it), over HTTP, as a client sees it.
@@ -147,6 +147,12 @@ describe('API keys', () => {
     const viaBearer = await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: key });
     expect(viaBearer.status).toBe(200);
     expect(viaBearer.body).toEqual(expected);
+
+    // Its last use shows (to the minute), recorded off the request path.
+    const lastUsed = async (): Promise<string | null> =>
+      (await h.gateway.request('GET', '/api/v1/identity/api-keys', { token: merchant.token })).body.items.find((item: { id: string }) => item.id === created.body.id).lastUsedAt;
+    const used = await eventually(lastUsed, (at) => at !== null, { what: 'the key’s last use recorded' });
+    expect(Date.parse(used!)).toBeGreaterThan(Date.parse(listed.createdAt) - 1000);
 
     const revoked = await h.gateway.request('DELETE', `/api/v1/identity/api-keys/${created.body.id}`, { token: merchant.token });
     expect(revoked.status).toBe(200);

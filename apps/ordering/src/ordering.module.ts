@@ -5,6 +5,7 @@ import type { OrderingConfig } from './config/ordering.config';
 import { ORDERING_ENTITIES, ORDERING_MIGRATIONS } from './database/ordering.migrations';
 import { OrdersModule } from './orders/orders.module';
 import { ProjectionsModule } from './projections/projections.module';
+import { RestockModule } from './restock/restock.module';
 import { SagaModule } from './saga/saga.module';
 
 /** The ordering service: wholesale orders, quotes, best-price routing and the order saga. */
@@ -19,11 +20,12 @@ export class OrderingModule {
           config,
           entities: ORDERING_ENTITIES,
           migrations: ORDERING_MIGRATIONS,
-          producesTopics: [Topics.OrderingOrder],
+          producesTopics: [Topics.OrderingOrder, Topics.OrderingRestock],
         }),
         ProjectionsModule,
         OrdersModule,
         SagaModule,
+        RestockModule,
       ],
       // Registered before the orders routes (root module first), so /orders/whoami is not taken for an order id.
       controllers: [createWhoAmIController('orders')],

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import { eventually, readTopic, startSystem, testKafka, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
-import { created, marketplace, PDF_PROOF, type Marketplace, type PriceTier } from './support/marketplace';
+import { created, eventually, marketplace, PDF_PROOF, readTopic, startSystem, testKafka, type Account, type ApiResponse, type JsonBody, type Marketplace, type PriceTier, type SystemHarness } from '@kami/testing';
 
 /*
  * Ordering through the real gateway, with the real catalog, vault and ordering services,
@@ -42,17 +41,14 @@ async function publishAsSettlement(type: string, topic: string, aggregateId: str
   await producer.send({ topic: h.topic(topic), messages: [{ key: aggregateId, value: JSON.stringify(envelope) }] });
 }
 
-async function orderEvents(orderId: string): Promise<{ id: string; type: string; payload: JsonBody }[]> {
-  return (await readTopic(kafka, h.topic('ordering.order.v1')))
+
+async function eventsOf(topic: string, orderId: string): Promise<{ id: string; type: string; payload: JsonBody }[]> {
+  return (await readTopic(kafka, h.topic(topic)))
     .map((msg) => JSON.parse(msg.value!.toString('utf8')) as { id: string; type: string; aggregateId: string; payload: JsonBody })
     .filter((e) => e.aggregateId === orderId);
 }
 
-async function vaultEvents(orderId: string): Promise<{ type: string; payload: JsonBody }[]> {
-  return (await readTopic(kafka, h.topic('vault.allocation.v1')))
-    .map((msg) => JSON.parse(msg.value!.toString('utf8')) as { type: string; aggregateId: string; payload: JsonBody })
-    .filter((e) => e.aggregateId === orderId);
-}
+const vaultEvents = (orderId: string): ReturnType<typeof eventsOf> => eventsOf('vault.allocation.v1', orderId);
 
 async function orderStatus(account: Account, orderId: string): Promise<string> {
   return (await orders(account, 'GET', `/${orderId}`)).body?.status;
@@ -77,8 +73,10 @@ beforeAll(async () => {
     label: 'ordering',
     // These tests poll order status from one address; the gateway's limits have their own tests.
     limits: { RATE_LIMIT_PER_IP: 100_000, RATE_LIMIT_PER_API_KEY: 100_000 },
-    services: ['catalog', 'vault', 'ordering'],
+    services: ['catalog', 'vault', 'ordering', 'delivery'],
     serviceEnv: {
+      // No settlement in this system, so no deposit statuses: offers are not gated on deposits here.
+      catalog: { SUPPLIER_DEPOSIT_REQUIRED: 'false' },
       vault: { STOCK_EVENT_INTERVAL_MS: '50' },
       ordering: { ORDER_PAYMENT_TIMEOUT_SECONDS: String(PAYMENT_TIMEOUT_SECONDS), ORDER_TIMEOUT_SWEEP_INTERVAL_MS: '200' },
     },
@@ -131,14 +129,15 @@ describe('placing orders', () => {
 
     const rows = await h.service('ordering').query<{ n: number }>(`SELECT count(*)::int AS n FROM purchase_order WHERE idempotency_key = $1`, [key]);
     expect(rows[0]!.n).toBe(1);
-    const placed = await eventually(() => orderEvents(first.body.id), (events) => events.length >= 1);
+    const placed = await eventually(() => eventsOf('ordering.order.v1', first.body.id), (events) => events.length >= 1);
     expect(placed.filter((e) => e.type === 'ordering.order.placed')).toHaveLength(1);
     expect(placed[0]!.payload).toEqual({
       orderId: first.body.id,
       buyerId: merchant.organisationId,
       currency: 'CNY',
       total: 19000,
-      lines: [{ lineId: first.body.lines[0].id, offerId: offer.id, quantity: 2, supplierId: supplierA.organisationId, unitPrice: 9500 }],
+      fulfilment: 'codes',
+      lines: [{ lineId: first.body.lines[0].id, offerId: offer.id, productId: product.id, quantity: 2, supplierId: supplierA.organisationId, unitPrice: 9500, categoryCode: 'game-cards.pc' }],
     });
   });
 
@@ -194,6 +193,58 @@ describe('placing orders', () => {
   });
 });
 
+describe('quoting', () => {
+  it('quotes the split and prices an order with the same body would get, refuses as placing would, and stores nothing', async () => {
+    const product = await createProduct();
+    const offerA = await offerWithStock(supplierA, product.id, [{ minQuantity: 1, unitPrice: 8600 }, { minQuantity: 5, unitPrice: 8100 }], 6);
+    const offerB = await offerWithStock(supplierB, product.id, [{ minQuantity: 1, unitPrice: 8400 }], 20);
+    const body = { lines: [{ productId: product.id, quantity: 10, maxUnitPrice: 8500 }] };
+    const thrifty = await h.createAccount(operator.token, 'merchant', 'Thrifty Merchant');
+    await publishAsSettlement('settlement.wallet.changed', 'settlement.wallet.v1', thrifty.organisationId, { organisationId: thrifty.organisationId, currency: 'CNY', balance: 80000, sequence: 1 });
+    await eventually(
+      () => h.service('ordering').query(`SELECT 1 FROM wallet_view WHERE organisation_id = $1`, [thrifty.organisationId]),
+      (rows) => rows.length === 1,
+    );
+    const before = await stored();
+
+    // No Idempotency-Key: a quote creates nothing.
+    const quote = await orders(merchant, 'POST', '/quote', body);
+    expect(quote.status).toBe(200);
+    expect(quote.body).toEqual({
+      currency: 'CNY',
+      total: 82200,
+      lines: [
+        { requestIndex: 0, productId: product.id, offerId: offerA.id, supplierId: supplierA.organisationId, quantity: 6, unitPrice: 8100, lineTotal: 48600, maxUnitPrice: 8500 },
+        { requestIndex: 0, productId: product.id, offerId: offerB.id, supplierId: supplierB.organisationId, quantity: 4, unitPrice: 8400, lineTotal: 33600, maxUnitPrice: 8500 },
+      ],
+      // Ordering has never heard of this merchant's wallet: settlement will decide.
+      balance: null,
+      covered: null,
+    });
+    expect((await orders(thrifty, 'POST', '/quote', body)).body).toMatchObject({ total: 82200, balance: 80000, covered: false });
+
+    const short = await orders(merchant, 'POST', '/quote', { lines: [{ productId: product.id, quantity: 27 }] });
+    expectProblem(short, 409, 'insufficient_stock');
+    expect(short.body.shortfall).toEqual([{ line: 0, requested: 27, available: 26 }]);
+    expectProblem(await orders(merchant, 'POST', '/quote', { lines: [{ offerId: offerB.id, quantity: 2, maxUnitPrice: 8000 }] }), 422, 'price_above_limit');
+    expectProblem(await orders(merchant, 'POST', '/quote', { ...body, externalRef: 'not-for-quotes' }), 400, 'validation_failed');
+    expectProblem(await orders(supplierA, 'POST', '/quote', body), 403, 'forbidden_organisation_type');
+    expect(await stored()).toEqual(before);
+
+    // The order placed with the same body gets what the quote showed.
+    const order = await created(placeOrder(merchant, body));
+    expect({ currency: order.currency, total: order.total, lines: order.lines.map(({ id: _id, allocated: _a, failed: _f, ...line }: JsonBody) => line) }).toEqual({
+      currency: quote.body.currency,
+      total: quote.body.total,
+      lines: quote.body.lines,
+    });
+
+    // The public API document carries the route (the gateway merges ordering's document).
+    const docs = await h.gateway.request('GET', '/api/docs/openapi.json');
+    expect(docs.body.paths['/api/v1/orders/quote']?.post?.summary).toEqual(expect.any(String));
+  });
+});
+
 describe('the order saga', () => {
   it('splits a product line across two suppliers at their own tier prices, and walks placed → reserved → paid → allocated → delivered', async () => {
     const product = await createProduct();
@@ -215,19 +266,24 @@ describe('the order saga', () => {
     // Settlement's part, played by the test: the wallet was charged into escrow.
     await publishAsSettlement('settlement.payment.captured', 'settlement.payment.v1', order.id, { orderId: order.id, buyerId: merchant.organisationId, amount: order.total, currency: 'CNY' });
     const delivered = await untilStatus(merchant, order.id, 'delivered');
-    expect(delivered.transitions.map((t: JsonBody) => [t.from, t.to, t.reason])).toEqual([
-      [null, 'placed', null],
-      ['placed', 'reserved', null],
-      ['reserved', 'paid', null],
-      ['paid', 'allocated', null],
-      ['allocated', 'delivered', null],
+    // Allocated comes from the vault's commit, delivered from the delivery service's event once the
+    // codes are the buyer's. They travel on different topics: when delivery's overtakes the vault's
+    // at ordering, allocated is recorded as implied by it (and the late commit moves nothing).
+    const committedEvents = (await vaultEvents(order.id)).filter((e) => e.type === 'vault.allocation.committed');
+    const deliveredEvents = await eventsOf('delivery.order.v1', order.id);
+    expect(delivered.transitions.map((t: JsonBody) => [t.from, t.to])).toEqual([
+      [null, 'placed'],
+      ['placed', 'reserved'],
+      ['reserved', 'paid'],
+      ['paid', 'allocated'],
+      ['allocated', 'delivered'],
     ]);
-    for (const t of delivered.transitions) {
-      expect(t.eventId).toEqual(expect.any(String));
-      expect(t.at).toEqual(expect.any(String));
-    }
-    // Allocated and delivered come from one event (vault's commit) in one step.
-    expect(delivered.transitions[3].eventId).toBe(delivered.transitions[4].eventId);
+    const [, , , allocated, deliveredStep] = delivered.transitions;
+    expect(delivered.transitions.map((t: JsonBody) => t.reason)).toEqual([null, null, null, allocated.reason, null]);
+    expect([null, 'implied']).toContain(allocated.reason);
+    expect([allocated.eventId, deliveredStep.eventId]).toEqual([allocated.reason === 'implied' ? deliveredEvents[0]?.id : committedEvents[0]?.id, deliveredEvents[0]?.id]);
+    for (const t of delivered.transitions) expect(t.at).toEqual(expect.any(String));
+    expect(deliveredEvents.map((e) => [e.type, e.payload.fulfilment, e.payload.lines.map((l: JsonBody) => l.codeIds.length)])).toEqual([['delivery.order.delivered', 'codes', [6, 4]]]);
     expect(delivered.lines.map((l: JsonBody) => l.allocated)).toEqual([6, 4]);
 
     const committed = (await vaultEvents(order.id)).filter((e) => e.type === 'vault.allocation.committed');
@@ -249,6 +305,30 @@ describe('the order saga', () => {
     expect(byProduct.body.items.map((o: JsonBody) => o.id)).toEqual([order.id]);
   });
 
+  it('does not take a capture of another amount or currency as payment: the order is cancelled with payment_mismatch', async () => {
+    const product = await createProduct();
+    const offer = await offerWithStock(supplierB, product.id, [{ minQuantity: 1, unitPrice: 6000 }], 4);
+    const order = await created(placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 2 }] }));
+    await untilStatus(merchant, order.id, 'reserved');
+
+    await publishAsSettlement('settlement.payment.captured', 'settlement.payment.v1', order.id, { orderId: order.id, buyerId: merchant.organisationId, amount: order.total - 1, currency: 'CNY' });
+    const cancelled = await untilStatus(merchant, order.id, 'cancelled');
+    expect(cancelled.transitions.map((t: JsonBody) => [t.from, t.to, t.reason])).toEqual([
+      [null, 'placed', null],
+      ['placed', 'reserved', null],
+      ['reserved', 'cancelled', 'payment_mismatch'],
+    ]);
+    const events = await eventually(() => eventsOf('ordering.order.v1', order.id), (e) => e.some((x) => x.type === 'ordering.order.cancelled'));
+    expect(events.filter((e) => e.type === 'ordering.order.cancelled').map((e) => e.payload)).toEqual([{ orderId: order.id, reason: 'payment_mismatch' }]);
+
+    // The right capture arriving afterwards cannot pay a cancelled order.
+    await publishAsSettlement('settlement.payment.captured', 'settlement.payment.v1', order.id, { orderId: order.id, buyerId: merchant.organisationId, amount: order.total, currency: 'CNY' });
+    const marker = await created(placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 1 }] }));
+    await publishAsSettlement('settlement.payment.failed', 'settlement.payment.v1', marker.id, { orderId: marker.id, reason: 'failed' });
+    await untilStatus(merchant, marker.id, 'cancelled');
+    expect((await orders(merchant, 'GET', `/${order.id}`)).body).toMatchObject({ status: 'cancelled', statusReason: 'payment_mismatch' });
+  });
+
   it('cancels an order the vault could not reserve with out_of_stock', async () => {
     const product = await createProduct();
     const offer = await offerWithStock(supplierA, product.id, [{ minQuantity: 1, unitPrice: 5000 }], 3);
@@ -263,7 +343,7 @@ describe('the order saga', () => {
       [null, 'placed', null],
       ['placed', 'cancelled', 'out_of_stock'],
     ]);
-    const events = await eventually(() => orderEvents(order.id), (e) => e.some((x) => x.type === 'ordering.order.cancelled'));
+    const events = await eventually(() => eventsOf('ordering.order.v1', order.id), (e) => e.some((x) => x.type === 'ordering.order.cancelled'));
     expect(events.filter((e) => e.type === 'ordering.order.cancelled').map((e) => e.payload)).toEqual([{ orderId: order.id, reason: 'out_of_stock' }]);
   });
 
@@ -298,7 +378,7 @@ describe('the order saga', () => {
     for (const [o, reason] of [[unpaid, 'insufficient_balance'], [byBuyer, 'cancelled_by_buyer'], [abandoned, 'payment_timeout']] as const) {
       const released = await eventually(() => vaultEvents(o.id), (e) => e.some((x) => x.type === 'vault.allocation.released'), { what: `vault to release ${o.id}` });
       expect(released.filter((e) => e.type === 'vault.allocation.released')).toHaveLength(1);
-      const cancelledEvents = (await orderEvents(o.id)).filter((e) => e.type === 'ordering.order.cancelled');
+      const cancelledEvents = (await eventsOf('ordering.order.v1', o.id)).filter((e) => e.type === 'ordering.order.cancelled');
       expect(cancelledEvents.map((e) => e.payload)).toEqual([{ orderId: o.id, reason }]);
     }
     // All nine codes are back: ordering's projection follows vault's stock.

@@ -1,7 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { eventually, readTopic, startSystem, testKafka, type Account, type JsonBody, type SystemHarness } from '@kami/testing';
-import { commissionOf, created, marketplace, transitionsOf, type Marketplace } from './support/marketplace';
-import { expectLedgerConsistent, expectVaultCountsConsistent } from './support/system-invariants';
+import { commissionOf, created, eventually, expectLedgerConsistent, expectVaultCountsConsistent, marketplace, readTopic, startSystem, testKafka, transitionsOf, type Account, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
 
 /*
  * The whole purchase saga for real: gateway, catalog, vault, ordering and settlement as their own
@@ -16,6 +14,8 @@ import { expectLedgerConsistent, expectVaultCountsConsistent } from './support/s
 const DISPUTE_WINDOW_SECONDS = 1;
 // Not the default 500, so the test shows settlement applies the configured rate.
 const COMMISSION_RATE_BPS = 750;
+// Each supplier funds this deposit (保证金) before its offers may be active; sales never touch it.
+const SUPPLIER_DEPOSIT_MINIMUM = 50_000;
 
 let h: SystemHarness;
 let m: Marketplace;
@@ -91,17 +91,17 @@ const HAPPY_PATH = ['placed', 'reserved', 'paid', 'allocated', 'delivered'];
 
 /**
  * A delivered order's recorded transitions: placed → reserved → paid → allocated → delivered, in
- * that order, whatever order vault's and settlement's events reached ordering in (a step an
- * overtaking event implied is recorded with reason `implied`); allocated and delivered from the
- * one vault commit; and the payment it went through (one settlement.payment.captured) really
+ * that order, whatever order vault's, settlement's and delivery's events reached ordering in (a
+ * step an overtaking event implied is recorded with reason `implied`); delivered from the delivery
+ * service's one event; and the payment it went through (one settlement.payment.captured) really
  * happened.
  */
 async function expectDeliveredPath(order: JsonBody): Promise<void> {
   const path = transitionsOf(order);
   expect(path.map(([from, to]) => [from, to])).toEqual([[null, 'placed'], ...HAPPY_PATH.slice(1).map((to, i) => [HAPPY_PATH[i], to])]);
   for (const [, to, reason] of path) expect([to, reason === null || reason === 'implied']).toEqual([to, true]);
-  expect(path.at(-2)![2]).toBeNull();
-  expect(order.transitions.at(-1).eventId).toBe(order.transitions.at(-2).eventId);
+  const delivered = await eventsOf('delivery.order.v1', order.id);
+  expect(delivered.map((e) => [e.id, e.type])).toEqual([[order.transitions.at(-1).eventId, 'delivery.order.delivered']]);
   const payments = await eventsOf('settlement.payment.v1', order.id);
   expect(payments.map((e) => [e.type, e.payload.amount])).toEqual([['settlement.payment.captured', order.total]]);
 }
@@ -119,13 +119,14 @@ beforeAll(async () => {
     label: 'purchase',
     // These tests poll order status from one address; the gateway's limits have their own tests.
     limits: { RATE_LIMIT_PER_IP: 100_000, RATE_LIMIT_PER_API_KEY: 100_000 },
-    services: ['catalog', 'vault', 'ordering', 'settlement'],
+    services: ['catalog', 'vault', 'ordering', 'settlement', 'delivery'],
     serviceEnv: {
       vault: { STOCK_EVENT_INTERVAL_MS: '100' },
       settlement: {
         DISPUTE_WINDOW_SECONDS: String(DISPUTE_WINDOW_SECONDS),
         ESCROW_RELEASE_INTERVAL_MS: '200',
         COMMISSION_RATE_BPS: String(COMMISSION_RATE_BPS),
+        SUPPLIER_DEPOSIT_MINIMUM: String(SUPPLIER_DEPOSIT_MINIMUM),
       },
     },
   });
@@ -203,7 +204,7 @@ describe('the purchase saga across all services', () => {
     await released(order.id);
     const commission = commissionOf(45_000, COMMISSION_RATE_BPS);
     expect(commission).toBe(3_375);
-    expect(await m.accounts(supplier)).toEqual({ supplier_payable: 45_000 - commission });
+    expect(await m.accounts(supplier)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM, supplier_payable: 45_000 - commission });
     expect(await m.accounts(merchant)).toEqual({ merchant_wallet: 55_000, order_escrow: 0 });
     expect(await entriesOf(order.id, 'escrow_release')).toEqual(
       [
@@ -256,7 +257,7 @@ describe('the purchase saga across all services', () => {
     expect(payments).toEqual([['settlement.payment.failed', { orderId: order.id, reason: 'insufficient_balance' }]]);
     expect(await movementsOf(order.id)).toEqual({});
     expect(await m.wallet(merchant)).toBe(0);
-    expect(await m.accounts(supplier)).toEqual({});
+    expect(await m.accounts(supplier)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM });
   });
 
   it('cancels an order the vault cannot fill (out_of_stock) and moves no money for it', async () => {
@@ -314,7 +315,7 @@ describe('the purchase saga across all services', () => {
 
     // The delivered order is settled too, so nothing of this scenario is in flight afterwards.
     await released(winner.id);
-    expect(await m.accounts(supplier)).toEqual({ supplier_payable: 12_000 - commissionOf(12_000, COMMISSION_RATE_BPS) });
+    expect(await m.accounts(supplier)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM, supplier_payable: 12_000 - commissionOf(12_000, COMMISSION_RATE_BPS) });
   });
 
   it('splits an order across two suppliers at each one’s own tier price and pays each its share less commission', async () => {
@@ -344,8 +345,8 @@ describe('the purchase saga across all services', () => {
     const commissionA = commissionOf(54_600, COMMISSION_RATE_BPS);
     const commissionB = commissionOf(37_600, COMMISSION_RATE_BPS);
     expect([commissionA, commissionB]).toEqual([4_095, 2_820]);
-    expect(await m.accounts(supplierA)).toEqual({ supplier_payable: 54_600 - commissionA });
-    expect(await m.accounts(supplierB)).toEqual({ supplier_payable: 37_600 - commissionB });
+    expect(await m.accounts(supplierA)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM, supplier_payable: 54_600 - commissionA });
+    expect(await m.accounts(supplierB)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM, supplier_payable: 37_600 - commissionB });
     expect(await m.accounts(merchant)).toEqual({ merchant_wallet: 7_800, order_escrow: 0 });
     const release = await entriesOf(order.id, 'escrow_release');
     expect(release).toEqual(
@@ -356,5 +357,56 @@ describe('the purchase saga across all services', () => {
         [supplierB.organisationId, 'supplier_payable', 37_600 - commissionB],
       ].sort(byKindThenOwner),
     );
+  });
+
+  it('takes the operator’s commission rate for the product’s category, and refunds a code after release from commission and the supplier’s payable', async () => {
+    const CONSOLE_RATE_BPS = 1_200;
+    const setRate = await h.gateway.request('PUT', '/api/v1/settlement/commission-rates/categories/game-cards.console', { token: operator.token, json: { rateBps: CONSOLE_RATE_BPS } });
+    expect(setRate.status).toBe(200);
+    const supplier = await m.authorisedSupplier(brandId, 'Console Cards');
+    const product = await m.createProduct(brandId, 'game-cards.console');
+    const offer = await m.offerWithStock(supplier, product.id, [{ minQuantity: 1, unitPrice: 9000 }], 5);
+    const merchant = await merchantWith(50_000, 'Console Merchant');
+
+    const order = await created(m.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 2 }] }));
+    expect((await m.untilSettled(merchant, order.id, 'delivered')).status).toBe('delivered');
+    await released(order.id);
+    const commission = commissionOf(18_000, CONSOLE_RATE_BPS);
+    expect(commission).toBe(2_160);
+    expect(await m.accounts(supplier)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM, supplier_payable: 18_000 - commission });
+
+    // One code turns out bad after the release: the buyer gets its price back, the platform its
+    // commission share, the supplier's payable the rest; the same request again refunds once.
+    const request = { orderId: order.id, lineId: order.lines[0].id, quantity: 1, reason: 'code_invalid' };
+    const key = `refund-${order.id}`;
+    const refund = await h.gateway.request('POST', '/api/v1/settlement/refunds', { token: operator.token, json: request, headers: { 'Idempotency-Key': key } });
+    expect(refund.status).toBe(201);
+    expect(refund.body).toMatchObject({ stage: 'after_release', amount: 9_000, commissionReversed: commission / 2, fromPayable: 9_000 - commission / 2, fromDeposit: 0 });
+    const again = await h.gateway.request('POST', '/api/v1/settlement/refunds', { token: operator.token, json: request, headers: { 'Idempotency-Key': key } });
+    expect([again.status, again.body.id]).toEqual([201, refund.body.id]);
+    expect(await m.wallet(merchant)).toBe(50_000 - 18_000 + 9_000);
+    expect(await m.accounts(supplier)).toEqual({ supplier_deposit: SUPPLIER_DEPOSIT_MINIMUM, supplier_payable: 18_000 - commission - (9_000 - commission / 2) });
+    // A merchant cannot refund itself.
+    const byMerchant = await h.gateway.request('POST', '/api/v1/settlement/refunds', { token: merchant.token, json: request, headers: { 'Idempotency-Key': `${key}-merchant` } });
+    expect(byMerchant.status).toBe(403);
+  });
+
+  it('answers a storefront’s long-poll with the order once it has ended, and refuses a wait beyond 30 s', async () => {
+    const supplier = await m.authorisedSupplier(brandId, 'Long-poll Codes');
+    const product = await m.createProduct(brandId);
+    const offer = await m.offerWithStock(supplier, product.id, [{ minQuantity: 1, unitPrice: 5_000 }], 3);
+    const merchant = await merchantWith(10_000, 'Waiting Storefront');
+
+    const order = await created(m.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 1 }] }));
+    // One request, sent while the order is still in the saga: it comes back only once the order is delivered.
+    const answered = await m.order(merchant, order.id, 30);
+    expect(answered.status).toBe('delivered');
+    await expectDeliveredPath(answered);
+    // An order that has ended answers at once, whatever the wait.
+    expect((await m.order(merchant, order.id, 30)).status).toBe('delivered');
+
+    const tooLong = await m.orders(merchant, 'GET', `/${order.id}?wait=31`);
+    expect([tooLong.status, tooLong.body.code]).toEqual([400, 'validation_failed']);
+    await released(order.id);
   });
 });

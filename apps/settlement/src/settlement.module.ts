@@ -3,12 +3,15 @@ import { Topics } from '@kami/contracts';
 import { createWhoAmIController, PlatformModule } from '@kami/platform';
 import type { SettlementConfig } from './config/settlement.config';
 import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './database/settlement.migrations';
+import { CommissionModule } from './commission/commission.module';
+import { DepositsModule } from './deposits/deposits.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
+import { RefundsModule } from './refunds/refunds.module';
 import { StatementsModule } from './statements/statements.module';
 
-/** The settlement service: wallets, the double-entry ledger, escrow, commission, payables, statements. */
+/** The settlement service: wallets, the double-entry ledger, escrow, commission, payables, supplier deposits, statements. */
 @Module({})
 export class SettlementModule {
   static register(config: SettlementConfig): DynamicModule {
@@ -20,12 +23,15 @@ export class SettlementModule {
           config,
           entities: SETTLEMENT_ENTITIES,
           migrations: SETTLEMENT_MIGRATIONS,
-          producesTopics: [Topics.SettlementPayment, Topics.SettlementWallet, Topics.SettlementDeposit],
+          producesTopics: [Topics.SettlementPayment, Topics.SettlementWallet, Topics.SettlementDeposit, Topics.SettlementRefund],
         }),
         LedgerModule,
         PaymentsModule,
         OrdersModule,
         StatementsModule,
+        DepositsModule,
+        CommissionModule,
+        RefundsModule,
       ],
       controllers: [createWhoAmIController('settlement')],
     };

@@ -75,8 +75,8 @@ describe('settlement', () => {
   };
 
   const order = (buyerId: string, lines: { supplierId: string; quantity: number; unitPrice: number }[]): OrderPlacedPayload => {
-    const full = lines.map((l) => ({ ...l, lineId: randomUUID(), offerId: randomUUID() }));
-    return { orderId: randomUUID(), buyerId, currency: 'CNY', lines: full, total: full.reduce((n, l) => n + l.quantity * l.unitPrice, 0) };
+    const full = lines.map((l) => ({ ...l, lineId: randomUUID(), offerId: randomUUID(), productId: randomUUID() }));
+    return { orderId: randomUUID(), buyerId, currency: 'CNY', fulfilment: 'codes', lines: full, total: full.reduce((n, l) => n + l.quantity * l.unitPrice, 0) };
   };
   const reservedOf = (o: OrderPlacedPayload): { orderId: string; buyerId: string; expiresAt: string; lines: { lineId: string; offerId: string; quantity: number }[] } => ({
     orderId: o.orderId,

@@ -7,6 +7,7 @@ import { CatalogProjectionModule } from './catalog-projection/catalog-projection
 import { CodesModule } from './codes/codes.module';
 import type { VaultConfig } from './config/vault.config';
 import { CryptoModule } from './crypto/crypto.module';
+import { ReplacementsModule } from './replacements/replacements.module';
 import { VAULT_ENTITIES, VAULT_MIGRATIONS } from './database/vault.migrations';
 import { StockModule } from './stock/stock.module';
 
@@ -22,7 +23,7 @@ export class VaultModule {
           config,
           entities: VAULT_ENTITIES,
           migrations: VAULT_MIGRATIONS,
-          producesTopics: [Topics.VaultStock, Topics.VaultAllocation],
+          producesTopics: [Topics.VaultStock, Topics.VaultAllocation, Topics.VaultReplacement],
           redis: true,
         }),
         CatalogProjectionModule,
@@ -31,6 +32,7 @@ export class VaultModule {
         AllocationModule,
         BatchesModule,
         CodesModule,
+        ReplacementsModule,
       ],
       controllers: [createWhoAmIController('vault')],
     };

@@ -84,10 +84,10 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
     const orderId = randomUUID();
     const buyerId = randomUUID();
     const lines = [
-      { lineId: randomUUID(), offerId: offerA, quantity: 5, supplierId: supplier.organisationId, unitPrice: 9300 },
-      { lineId: randomUUID(), offerId: offerB, quantity: 7, supplierId: supplier.organisationId, unitPrice: 9450 },
+      { lineId: randomUUID(), offerId: offerA, productId: randomUUID(), quantity: 5, supplierId: supplier.organisationId, unitPrice: 9300 },
+      { lineId: randomUUID(), offerId: offerB, productId: randomUUID(), quantity: 7, supplierId: supplier.organisationId, unitPrice: 9450 },
     ];
-    const placed = { orderId, buyerId, lines, currency: 'CNY', total: 5 * 9300 + 7 * 9450 };
+    const placed = { orderId, buyerId, lines, currency: 'CNY', fulfilment: 'codes' as const, total: 5 * 9300 + 7 * 9450 };
     const placedId = randomUUID();
     await publish(OrderPlaced, orderId, placed, placedId);
     await publish(OrderPlaced, orderId, placed, placedId); // the same event redelivered
@@ -154,13 +154,13 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
     await uploadCodes(offerId, 10, 'CCCC');
 
     const tooBig = randomUUID();
-    const line = (quantity: number) => ({ lineId: randomUUID(), offerId, quantity, supplierId: supplier.organisationId, unitPrice: 100 });
-    await publish(OrderPlaced, tooBig, { orderId: tooBig, buyerId: randomUUID(), lines: [line(11)], currency: 'CNY', total: 1100 });
+    const line = (quantity: number) => ({ lineId: randomUUID(), offerId, productId: randomUUID(), quantity, supplierId: supplier.organisationId, unitPrice: 100 });
+    await publish(OrderPlaced, tooBig, { orderId: tooBig, buyerId: randomUUID(), lines: [line(11)], currency: 'CNY', fulfilment: 'codes', total: 1100 });
     const rejected = await eventually(() => allocationEvents(tooBig), (events) => events.length >= 1);
     expect(rejected[0]).toMatchObject({ type: 'vault.allocation.rejected', payload: { reason: 'insufficient_stock', shortfall: [{ offerId, requested: 11, available: 10 }] } });
 
     const cancelled = randomUUID();
-    await publish(OrderPlaced, cancelled, { orderId: cancelled, buyerId: randomUUID(), lines: [line(4)], currency: 'CNY', total: 400 });
+    await publish(OrderPlaced, cancelled, { orderId: cancelled, buyerId: randomUUID(), lines: [line(4)], currency: 'CNY', fulfilment: 'codes', total: 400 });
     await eventually(() => allocationEvents(cancelled), (events) => events.length >= 1);
     await publish(OrderCancelled, cancelled, { orderId: cancelled, reason: 'cancelled_by_buyer' });
     const released = await eventually(

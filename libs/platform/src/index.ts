@@ -30,3 +30,4 @@ export * from './idempotency/idempotency.store';
 export * from './idempotency/idempotency.interceptor';
 export * from './openapi/service-openapi';
 export * from './scheduling/periodic-task';
+export * from './database/change-notifications';

@@ -4,5 +4,8 @@ export * from './kafka-probe';
 export * from './processes';
 export * from './migrated-database';
 export * from './system/system-harness';
+export * from './system/marketplace';
+export * from './system/system-invariants';
 export * from './private-redis';
 export * from './bench-kit';
+export * from './browser';

@@ -7,7 +7,8 @@ import { Messaging, ValidationFailedError, type CursorPage, type Identity } from
 import { checkOfferTerms, type PriceTier } from '@kami/pricing';
 import { recordAudit } from '../audit/audit-log';
 import { BrandAuthorisationsService } from '../brand-authorisations/brand-authorisations.service';
-import { brandNotAuthorised, invalidOfferTransition, offerNotFound, productNotActive, skuTaken } from '../catalog.errors';
+import { brandNotAuthorised, depositInsufficient, invalidOfferTransition, offerNotFound, productNotActive, skuTaken } from '../catalog.errors';
+import { SupplierDeposits } from '../deposits/supplier-deposits';
 import { ProductEntity } from '../products/product.entity';
 import { appendOfferChanged } from './offer-events';
 import { findVisibleOffer, listVisibleOffers } from './offer-view';
@@ -27,7 +28,7 @@ const sortTiers = (tiers: readonly PriceTier[]): PriceTier[] =>
 /**
  * Supplier offers: a supplier's SKU of a product with tiered wholesale prices. Listing needs an
  * approved, unexpired authorisation for the product's brand, when the offer is created and every
- * time it is activated. Every change goes out as a snapshot on catalog.offer.v1.
+ * time it is activated; activation also needs the supplier's deposit to cover the minimum. Every change goes out as a snapshot on catalog.offer.v1.
  */
 @Injectable()
 export class OffersService {
@@ -35,6 +36,7 @@ export class OffersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly messaging: Messaging,
     private readonly authorisations: BrandAuthorisationsService,
+    private readonly deposits: SupplierDeposits,
   ) {}
 
   async list(identity: Identity, query: ListOffersQuery): Promise<CursorPage<OfferDto>> {
@@ -169,8 +171,8 @@ export class OffersService {
   /**
    * Applies one change to an offer the caller may change (its supplier; operators may pause and
    * delist any), bumping the version and writing the snapshot event. Activation first takes the
-   * brand authorisation row FOR SHARE, so it serialises with a revocation in the same lock order
-   * (authorisation, then offer) as the revocation itself.
+   * supplier's deposit status and the brand authorisation rows FOR SHARE, so it serialises with a
+   * deposit falling short or a revocation in the same lock order (deposit, authorisation, offer).
    */
   private async change(
     identity: Identity,
@@ -185,6 +187,7 @@ export class OffersService {
       const where = ownerOnly ? { id: offerId, supplierId: identity.organisationId } : { id: offerId };
       const found = await repository.findOneBy(where);
       if (!found) throw offerNotFound();
+      if (change === 'activated' && !(await this.deposits.covers(manager, found.supplierId, true))) throw depositInsufficient();
       if (change === 'activated' && !(await this.authorisations.holdsValidAuthorisation(manager, found.supplierId, found.brandId, true))) {
         throw brandNotAuthorised(await this.brandName(found.brandId));
       }

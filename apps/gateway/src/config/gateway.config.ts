@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { IsRedisUrl, ServiceConfig, toInt } from '@kami/platform';
+import { defaultPortalDir } from '../portal/portal-static';
 
 const serviceUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -66,4 +67,9 @@ export class GatewayConfig extends ServiceConfig {
 
   @IsUrl(serviceUrl)
   SETTLEMENT_URL = 'http://127.0.0.1:3105';
+
+  /** The built portal (Vite's output), served at `/`; when it is missing, pages answer 503 and the API works on. */
+  @IsString()
+  @MinLength(1)
+  PORTAL_DIR = defaultPortalDir();
 }

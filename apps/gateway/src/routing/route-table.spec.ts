@@ -11,6 +11,14 @@ describe('routeFor', () => {
     ['/api/v1/orders', 'ordering'],
     ['/api/v1/orders/7f0c/lines', 'ordering'],
     ['/api/v1/delivery/pull', 'delivery'],
+    ['/api/v1/orders/7f0c/codes', 'delivery'],
+    ['/api/v1/orders/7f0c/codes?limit=10&wait=30', 'delivery'],
+    ['/api/v1/orders/7f0c/codes.csv', 'delivery'],
+    ['/api/v1/orders/7f0c/codesx', 'ordering'],
+    ['/api/v1/orders/7f0c/codes/1', 'ordering'],
+    ['/api/v1/stock/8a1b/pull', 'delivery'],
+    ['/api/v1/webhooks/endpoints', 'delivery'],
+    ['/api/v1/disputes', 'delivery'],
     ['/api/v1/settlement/wallet', 'settlement'],
   ])('%s goes to %s', (path, service) => {
     expect(routeFor(path)?.service).toBe(service);
@@ -36,10 +44,14 @@ describe('routeFor', () => {
     expect(routeFor(path)).toBeUndefined();
   });
 
-  it('has one route per service and no prefix inside another', () => {
-    expect(new Set(ROUTES.map((r) => r.service)).size).toBe(ROUTES.length);
-    for (const a of ROUTES) {
-      for (const b of ROUTES) if (a !== b) expect(b.prefix.startsWith(`${a.prefix}/`)).toBe(false);
+  it('has no plain prefix inside another, and every narrower route before its prefix’s own', () => {
+    const plain = ROUTES.filter((r) => !r.pattern);
+    expect(new Set(plain.map((r) => r.prefix)).size).toBe(plain.length);
+    for (const a of plain) {
+      for (const b of plain) if (a !== b) expect(b.prefix.startsWith(`${a.prefix}/`)).toBe(false);
+    }
+    for (const [i, narrow] of ROUTES.entries()) {
+      if (narrow.pattern) expect(ROUTES.findIndex((r) => !r.pattern && r.prefix === narrow.prefix)).toBeGreaterThan(i);
     }
   });
 

@@ -5,15 +5,25 @@ export type UpstreamService = 'catalog' | 'vault' | 'ordering' | 'delivery' | 's
 export interface Route {
   /** Path prefix under which requests go to the service, unchanged. */
   prefix: string;
+  /** Only the paths under the prefix that match this (a narrower route listed before the prefix's own). */
+  pattern?: RegExp;
   service: UpstreamService;
 }
 
-/** `/api/v1/<area>/...` → the service that owns the area. The gateway answers `/api/v1/identity` itself. */
+/**
+ * `/api/v1/<area>/...` → the service that owns the area, first match wins. The gateway answers
+ * `/api/v1/identity` itself. One area is shared: an order's codes live in delivery, under
+ * ordering's `/api/v1/orders` (the address a storefront expects), so that narrower route comes first.
+ */
 export const ROUTES: readonly Route[] = [
+  { prefix: '/api/v1/orders', pattern: /^\/api\/v1\/orders\/[^/?]+\/codes(?:\.csv)?(?:\?.*)?$/, service: 'delivery' },
   { prefix: '/api/v1/catalog', service: 'catalog' },
   { prefix: '/api/v1/vault', service: 'vault' },
   { prefix: '/api/v1/orders', service: 'ordering' },
   { prefix: '/api/v1/delivery', service: 'delivery' },
+  { prefix: '/api/v1/stock', service: 'delivery' },
+  { prefix: '/api/v1/webhooks', service: 'delivery' },
+  { prefix: '/api/v1/disputes', service: 'delivery' },
   { prefix: '/api/v1/settlement', service: 'settlement' },
 ];
 
@@ -28,7 +38,7 @@ export function upstreamUrls(config: GatewayConfig): Record<UpstreamService, str
 }
 
 export function routeFor(path: string): Route | undefined {
-  return ROUTES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`) || path.startsWith(`${r.prefix}?`));
+  return ROUTES.find((r) => (path === r.prefix || path.startsWith(`${r.prefix}/`) || path.startsWith(`${r.prefix}?`)) && (!r.pattern || r.pattern.test(path)));
 }
 
 /**

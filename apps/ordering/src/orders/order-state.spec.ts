@@ -1,4 +1,4 @@
-import { isCancellable, nextTransition, transitionsFor, type OrderStatus } from './order-state';
+import { captureFact, isCancellable, nextTransition, transitionsFor, type OrderStatus } from './order-state';
 
 describe('order state machine', () => {
   it('walks the happy path one step at a time', () => {
@@ -53,5 +53,30 @@ describe('transitionsFor', () => {
     expect(transitionsFor('allocated', { kind: 'paid' })).toEqual([]);
     expect(transitionsFor('reserved', { kind: 'cancelled', reason: 'payment_timeout' })).toEqual([{ from: 'reserved', to: 'cancelled', reason: 'payment_timeout' }]);
     expect(transitionsFor('delivered', { kind: 'allocated' })).toEqual([]);
+  });
+});
+
+describe('captureFact', () => {
+  const order = { buyerId: 'buyer-1', total: 92200, currency: 'CNY' };
+
+  it('pays the order when settlement took exactly its total, in its currency, from its buyer', () => {
+    expect(captureFact(order, { buyerId: 'buyer-1', amount: 92200, currency: 'CNY' })).toEqual({ kind: 'paid' });
+  });
+
+  it('treats any other capture as a failed payment: the unpaid order is cancelled, a paid one stays paid', () => {
+    const mismatched = [
+      { buyerId: 'buyer-1', amount: 92199, currency: 'CNY' },
+      { buyerId: 'buyer-1', amount: 92201, currency: 'CNY' },
+      { buyerId: 'buyer-1', amount: 0, currency: 'CNY' },
+      { buyerId: 'buyer-1', amount: 92200, currency: 'USD' },
+      { buyerId: 'buyer-2', amount: 92200, currency: 'CNY' },
+    ];
+    for (const captured of mismatched) {
+      const fact = captureFact(order, captured);
+      expect(fact).toEqual({ kind: 'cancelled', reason: 'payment_mismatch' });
+      expect(transitionsFor('reserved', fact)).toEqual([{ from: 'reserved', to: 'cancelled', reason: 'payment_mismatch' }]);
+      expect(transitionsFor('placed', fact)).toEqual([{ from: 'placed', to: 'cancelled', reason: 'payment_mismatch' }]);
+      expect(transitionsFor('paid', fact)).toEqual([]);
+    }
   });
 });

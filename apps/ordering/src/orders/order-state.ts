@@ -71,6 +71,25 @@ export function transitionsFor(current: OrderStatus, fact: OrderFact): Transitio
   return path;
 }
 
+/** What an order must be paid: its buyer, total and currency as placed. */
+export interface OrderCharge {
+  buyerId: string;
+  total: number;
+  currency: string;
+}
+
+/**
+ * What settlement's capture means for an order: paid only when it took exactly the order's total,
+ * in its currency, from its buyer. Anything else cannot pay this order: it is a failed payment,
+ * so the order is cancelled (`payment_mismatch`) like any other, and its cancellation releases
+ * the vault's reservation unless the vault already sold on the same capture. (Once paid, the
+ * state machine ignores the cancellation.)
+ */
+export function captureFact(order: OrderCharge, captured: { buyerId: string; amount: number; currency: string }): OrderFact {
+  const matches = captured.amount === order.total && captured.currency === order.currency && captured.buyerId === order.buyerId;
+  return matches ? { kind: 'paid' } : { kind: 'cancelled', reason: 'payment_mismatch' };
+}
+
 /** Whether the buyer may still cancel: before payment. */
 export function isCancellable(status: OrderStatus): boolean {
   return status === 'placed' || status === 'reserved';

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OrderCancelled, type OrderCancelReason } from '@kami/contracts';
+import { OrderCancelled, type OrderCancelReason, type OrderFulfilment } from '@kami/contracts';
 import { decodeCursor, Messaging, toCursorPage, type CursorPage } from '@kami/platform';
 import type { RoutedLine } from '../routing/order-routing';
-import { transitionsFor, type OrderFact, type OrderStatus, type Transition } from './order-state';
+import { OrderStatusWatch } from './order-status-watch';
+import { transitionsFor, type OrderCharge, type OrderFact, type OrderStatus, type Transition } from './order-state';
 
 /** A routed line as stored: its id (vault's reservation id) and what vault reported for it. */
 export interface OrderLineRecord extends RoutedLine {
@@ -28,6 +29,7 @@ export interface OrderRecord {
   statusReason: string | null;
   currency: string;
   total: number;
+  fulfilment: OrderFulfilment;
   externalRef: string | null;
   idempotencyKey: string;
   requestFingerprint: string;
@@ -56,6 +58,7 @@ interface OrderRow {
   status_reason: string | null;
   currency: string;
   total: string;
+  fulfilment: OrderFulfilment;
   external_ref: string | null;
   idempotency_key: string;
   request_fingerprint: string;
@@ -63,7 +66,7 @@ interface OrderRow {
   updated_at: Date;
 }
 
-const ORDER_COLUMNS = `id, buyer_id, status, status_reason, currency, total::text AS total, external_ref, idempotency_key, request_fingerprint, created_at, updated_at`;
+const ORDER_COLUMNS = `id, buyer_id, status, status_reason, currency, total::text AS total, fulfilment, external_ref, idempotency_key, request_fingerprint, created_at, updated_at`;
 
 /** A uuid derived from a name (stable across retries and redeliveries), shaped as a version-4 uuid. */
 export function derivedUuid(name: string): string {
@@ -75,13 +78,16 @@ export function derivedUuid(name: string): string {
 /** Orders, their routed lines and their transitions in ordering's database; every state change is a guarded transition. */
 @Injectable()
 export class OrderStore {
-  constructor(private readonly messaging: Messaging) {}
+  constructor(
+    private readonly messaging: Messaging,
+    private readonly statusWatch: OrderStatusWatch,
+  ) {}
 
   async insert(manager: EntityManager, order: Omit<OrderRecord, 'status' | 'statusReason' | 'createdAt' | 'updatedAt' | 'transitions'>, placedEventId: string): Promise<void> {
     await manager.query(
-      `INSERT INTO purchase_order (id, buyer_id, status, currency, total, external_ref, idempotency_key, request_fingerprint)
-       VALUES ($1, $2, 'placed', $3, $4, $5, $6, $7)`,
-      [order.id, order.buyerId, order.currency, order.total, order.externalRef, order.idempotencyKey, order.requestFingerprint],
+      `INSERT INTO purchase_order (id, buyer_id, status, currency, total, fulfilment, external_ref, idempotency_key, request_fingerprint)
+       VALUES ($1, $2, 'placed', $3, $4, $5, $6, $7, $8)`,
+      [order.id, order.buyerId, order.currency, order.total, order.fulfilment, order.externalRef, order.idempotencyKey, order.requestFingerprint],
     );
     await manager.query(
       `INSERT INTO order_line (id, order_id, position, request_index, product_id, offer_id, supplier_id, quantity, unit_price, line_total, max_unit_price)
@@ -178,6 +184,7 @@ export class OrderStore {
     if (made.length === 0) return made;
     const last = made[made.length - 1]!;
     await manager.query(`UPDATE purchase_order SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1`, [orderId, last.to, last.reason]);
+    await this.statusWatch.announce(manager, orderId);
     if (last.to === 'cancelled') {
       // One cancellation event per order, however often the cause is redelivered. Vault releases on
       // it (a no-op when it already released on payment.failed or rejected the order), and it is
@@ -189,6 +196,16 @@ export class OrderStore {
       });
     }
     return made;
+  }
+
+  /** What the order must be paid (null for an order this ordering does not know). */
+  async chargeOf(manager: EntityManager, orderId: string): Promise<OrderCharge | null> {
+    const rows: { buyer_id: string; total: string; currency: string }[] = await manager.query(
+      `SELECT buyer_id, total::text AS total, currency FROM purchase_order WHERE id = $1`,
+      [orderId],
+    );
+    const row = rows[0];
+    return row ? { buyerId: row.buyer_id, total: Number(row.total), currency: row.currency } : null;
   }
 
   /** Records how many codes vault sold per line (committed), or that it could not sell them (failed). */
@@ -229,6 +246,7 @@ export class OrderStore {
       statusReason: r.status_reason,
       currency: r.currency,
       total: Number(r.total),
+      fulfilment: r.fulfilment,
       externalRef: r.external_ref,
       idempotencyKey: r.idempotency_key,
       requestFingerprint: r.request_fingerprint,

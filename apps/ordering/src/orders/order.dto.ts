@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
-import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '@kami/contracts';
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, ORDER_FULFILMENTS, type OrderFulfilment } from '@kami/contracts';
 import { CursorPageQuery } from '@kami/platform';
 import { MAX_UNIT_PRICE } from '@kami/pricing';
 import { ORDER_STATUSES, type OrderStatus } from './order-state';
@@ -42,7 +42,8 @@ export class OrderLineRequestDto {
   maxUnitPrice?: number;
 }
 
-export class CreateOrderDto {
+/** What a quote is asked for: the lines of an order, nothing that would identify one. */
+export class QuoteOrderDto {
   @ApiProperty({ type: [OrderLineRequestDto] })
   @IsArray()
   @ArrayMinSize(1)
@@ -50,6 +51,17 @@ export class CreateOrderDto {
   @ValidateNested({ each: true })
   @Type(() => OrderLineRequestDto)
   lines!: OrderLineRequestDto[];
+}
+
+export class CreateOrderDto extends QuoteOrderDto {
+  @ApiPropertyOptional({
+    enum: ORDER_FULFILMENTS,
+    default: 'codes',
+    description: 'codes: read this order’s codes (GET /api/v1/orders/{id}/codes, CSV, webhook); stock: add them to your purchased stock of each product, pulled one by one (POST /api/v1/stock/{productId}/pull)',
+  })
+  @IsOptional()
+  @IsIn(ORDER_FULFILMENTS)
+  fulfilment?: OrderFulfilment;
 
   @ApiPropertyOptional({ description: 'your own reference (unique among your orders); find the order by it with GET /api/v1/orders?externalRef=' })
   @IsOptional()
@@ -86,16 +98,31 @@ export class ListOrdersQuery extends CursorPageQuery {
   to?: string;
 }
 
-export class OrderLineDto {
-  @ApiProperty({ description: 'this line’s id (vault’s reservation id)' }) id!: string;
+/** A routed line: one offer of one supplier, a quantity and its tier price. */
+export class RoutedLineDto {
   @ApiProperty({ description: 'index of the requested line it serves; a product line split across offers has several' }) requestIndex!: number;
   @ApiProperty() productId!: string;
   @ApiProperty() offerId!: string;
   @ApiProperty() supplierId!: string;
   @ApiProperty() quantity!: number;
-  @ApiProperty({ description: 'tier price fixed when the order was placed, minor units' }) unitPrice!: number;
+  @ApiProperty({ description: 'tier price, minor units (on an order: fixed when it was placed)' }) unitPrice!: number;
   @ApiProperty({ description: 'quantity × unitPrice' }) lineTotal!: number;
   @ApiPropertyOptional({ nullable: true }) maxUnitPrice!: number | null;
+}
+
+/** What an order with these lines would be if placed now; nothing is stored or reserved. */
+export class OrderQuoteDto {
+  @ApiProperty() currency!: string;
+  @ApiProperty({ description: 'minor units' }) total!: number;
+  @ApiProperty({ type: [RoutedLineDto] }) lines!: RoutedLineDto[];
+  @ApiPropertyOptional({ nullable: true, description: 'your wallet balance in this currency as ordering last heard it, minor units; null when not known (settlement decides when it charges)' })
+  balance!: number | null;
+  @ApiPropertyOptional({ nullable: true, description: 'whether that balance covers the total; null when the balance is not known' })
+  covered!: boolean | null;
+}
+
+export class OrderLineDto extends RoutedLineDto {
+  @ApiProperty({ description: 'this line’s id (vault’s reservation id)' }) id!: string;
   @ApiProperty({ description: 'codes sold to this line so far' }) allocated!: number;
   @ApiProperty({ description: 'vault could not sell this line’s codes (the money goes back)' }) failed!: boolean;
 }
@@ -116,6 +143,7 @@ export class OrderDto {
   @ApiPropertyOptional({ nullable: true }) externalRef!: string | null;
   @ApiProperty() currency!: string;
   @ApiProperty({ description: 'minor units' }) total!: number;
+  @ApiProperty({ enum: ORDER_FULFILMENTS }) fulfilment!: OrderFulfilment;
   @ApiProperty({ type: [OrderLineDto] }) lines!: OrderLineDto[];
   @ApiPropertyOptional({ type: [OrderTransitionDto], description: 'on single-order answers' }) transitions?: OrderTransitionDto[];
   @ApiProperty() createdAt!: string;
@@ -125,4 +153,21 @@ export class OrderDto {
 export class OrderPageDto {
   @ApiProperty({ type: [OrderDto] }) items!: OrderDto[];
   @ApiPropertyOptional({ nullable: true }) nextCursor!: string | null;
+}
+
+/** The longest a reader may wait for an order to end (the gateway gives a request 60 s). */
+export const MAX_ORDER_WAIT_SECONDS = 30;
+
+export class GetOrderQuery {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_ORDER_WAIT_SECONDS,
+    description: 'Long-poll: while the order has not ended (delivered, cancelled, failed), wait up to this many seconds and answer as soon as it does; 0 or absent answers at once.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ORDER_WAIT_SECONDS)
+  wait?: number;
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Q
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, idempotencyKeyRequired, type CursorPage, type Identity } from '@kami/platform';
-import { CreateOrderDto, ListOrdersQuery, OrderDto, OrderPageDto } from './order.dto';
+import { CreateOrderDto, GetOrderQuery, ListOrdersQuery, OrderDto, OrderPageDto, OrderQuoteDto, QuoteOrderDto } from './order.dto';
 import { OrdersService } from './orders.service';
 
 type TracedRequest = Request & { id?: string };
@@ -28,6 +28,16 @@ export class OrdersController {
     return this.orders.create(identity, body, key, request.id);
   }
 
+  // Creates nothing, so no Idempotency-Key: asking again just quotes again.
+  @Access({ organisationTypes: ['merchant'] })
+  @Post('quote')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Quote an order without placing it: the lines routed and priced as placing them now would (split across suppliers), the total, and whether your known balance covers it; refusals as placing; nothing is stored or reserved' })
+  @ApiOkResponse({ type: OrderQuoteDto })
+  quote(@CurrentIdentity() identity: Identity, @Body() body: QuoteOrderDto): Promise<OrderQuoteDto> {
+    return this.orders.quote(identity, body);
+  }
+
   @Access({ organisationTypes: ['merchant', 'operator'] })
   @Get()
   @ApiOperation({ summary: 'Orders, newest first: a merchant’s own, all for operators; filter by externalRef, status, product and placing time' })
@@ -38,10 +48,10 @@ export class OrdersController {
 
   @Access({ organisationTypes: ['merchant', 'operator'] })
   @Get(':orderId')
-  @ApiOperation({ summary: 'One order with its lines and every transition it went through' })
+  @ApiOperation({ summary: 'One order with its lines and every transition it went through; `?wait=` long-polls until it has ended' })
   @ApiOkResponse({ type: OrderDto })
-  get(@CurrentIdentity() identity: Identity, @Param('orderId', ParseUUIDPipe) orderId: string): Promise<OrderDto> {
-    return this.orders.get(identity, orderId);
+  get(@CurrentIdentity() identity: Identity, @Param('orderId', ParseUUIDPipe) orderId: string, @Query() query: GetOrderQuery): Promise<OrderDto> {
+    return this.orders.get(identity, orderId, query.wait ?? 0);
   }
 
   @Access({ organisationTypes: ['merchant'] })

@@ -4,10 +4,11 @@ import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderPlaced } from '@kami/contracts';
 import { canonicalJson, Messaging, type CursorPage, type Identity } from '@kami/platform';
 import { Projections } from '../projections/projections';
-import { quoteOrder } from '../routing/order-routing';
+import { quoteOrder, type Quote, type RequestedLine } from '../routing/order-routing';
 import { externalRefTaken, idempotencyKeyReused, insufficientBalance, orderNotCancellable, orderNotFound, quoteRefused } from '../ordering.errors';
-import type { CreateOrderDto, ListOrdersQuery, OrderDto } from './order.dto';
-import { isCancellable } from './order-state';
+import type { CreateOrderDto, ListOrdersQuery, OrderDto, OrderQuoteDto, QuoteOrderDto } from './order.dto';
+import { isCancellable, TERMINAL_STATUSES } from './order-state';
+import { OrderStatusWatch } from './order-status-watch';
 import { OrderStore, type OrderRecord } from './order-store';
 
 /** What the client sees of an order (its idempotency key and request fingerprint stay inside). */
@@ -31,6 +32,7 @@ export class OrdersService {
     private readonly messaging: Messaging,
     private readonly projections: Projections,
     private readonly store: OrderStore,
+    private readonly statusWatch: OrderStatusWatch,
   ) {}
 
   /**
@@ -69,20 +71,42 @@ export class OrdersService {
     }
   }
 
-  private async place(manager: EntityManager, buyerId: string, body: CreateOrderDto, idempotencyKey: string, fingerprint: string, traceId?: string): Promise<OrderDto> {
-    const offerIds = body.lines.flatMap((l) => (l.offerId !== undefined ? [l.offerId] : []));
-    const productIds = body.lines.flatMap((l) => (l.productId !== undefined ? [l.productId] : []));
-    const offers = await this.projections.routableOffers(manager, offerIds, productIds);
-    const result = quoteOrder(body.lines, offers);
-    if (!result.ok) throw quoteRefused(result.refusal);
-    const { quote } = result;
+  /**
+   * What placing these lines would make, from the same projections and rules as placing, storing
+   * nothing: the routed lines, the total and whether the buyer's known balance covers it. A
+   * refusal is the same problem placing would answer; a balance too low is reported, not refused.
+   */
+  async quote(identity: Identity, body: QuoteOrderDto): Promise<OrderQuoteDto> {
+    const { quote, balance } = await this.priced(this.dataSource.manager, identity.organisationId, body.lines);
+    return {
+      currency: quote.currency,
+      total: quote.total,
+      lines: quote.lines,
+      balance,
+      covered: balance === null ? null : balance >= quote.total,
+    };
+  }
 
+  /** Routes and prices the lines from ordering's projections (a refusal throws its problem), with the buyer's projected balance in the quote's currency (null: unknown). */
+  private async priced(manager: EntityManager, buyerId: string, requested: readonly RequestedLine[]): Promise<{ quote: Quote; balance: number | null }> {
+    const offerIds = requested.flatMap((l) => (l.offerId !== undefined ? [l.offerId] : []));
+    const productIds = requested.flatMap((l) => (l.productId !== undefined ? [l.productId] : []));
+    const offers = await this.projections.routableOffers(manager, offerIds, productIds);
+    const result = quoteOrder(requested, offers);
+    if (!result.ok) throw quoteRefused(result.refusal);
+    const balance = await this.projections.walletBalance(manager, buyerId, result.quote.currency);
+    return { quote: result.quote, balance };
+  }
+
+  private async place(manager: EntityManager, buyerId: string, body: CreateOrderDto, idempotencyKey: string, fingerprint: string, traceId?: string): Promise<OrderDto> {
+    const { quote, balance } = await this.priced(manager, buyerId, body.lines);
     // Unknown balance: settlement decides when it charges. Known and too low: refuse now.
-    const balance = await this.projections.walletBalance(manager, buyerId, quote.currency);
     if (balance !== null && balance < quote.total) throw insufficientBalance(balance, quote.total, quote.currency);
 
     const orderId = randomUUID();
     const lines = quote.lines.map((l) => ({ ...l, id: randomUUID(), allocated: 0, failed: false }));
+    const categories = await this.projections.categoryCodes(manager, [...new Set(lines.map((l) => l.productId))]);
+    const fulfilment = body.fulfilment ?? 'codes';
     const placed = await this.messaging.outbox.append(manager, OrderPlaced, {
       aggregateId: orderId,
       traceId,
@@ -91,12 +115,21 @@ export class OrdersService {
         buyerId,
         currency: quote.currency,
         total: quote.total,
-        lines: lines.map((l) => ({ lineId: l.id, offerId: l.offerId, quantity: l.quantity, supplierId: l.supplierId, unitPrice: l.unitPrice })),
+        fulfilment,
+        lines: lines.map((l) => ({
+          lineId: l.id,
+          offerId: l.offerId,
+          productId: l.productId,
+          quantity: l.quantity,
+          supplierId: l.supplierId,
+          unitPrice: l.unitPrice,
+          categoryCode: categories.get(l.productId),
+        })),
       },
     });
     await this.store.insert(
       manager,
-      { id: orderId, buyerId, currency: quote.currency, total: quote.total, externalRef: body.externalRef ?? null, idempotencyKey, requestFingerprint: fingerprint, lines },
+      { id: orderId, buyerId, currency: quote.currency, total: quote.total, fulfilment, externalRef: body.externalRef ?? null, idempotencyKey, requestFingerprint: fingerprint, lines },
       placed.id,
     );
     return toOrderDto((await this.store.find(manager, { id: orderId }, true))!);
@@ -108,10 +141,24 @@ export class OrdersService {
       .then((page) => ({ items: page.items.map(toOrderDto), nextCursor: page.nextCursor }));
   }
 
-  async get(identity: Identity, orderId: string): Promise<OrderDto> {
-    const order = await this.store.find(this.dataSource.manager, { id: orderId, buyerId: this.buyerScope(identity) }, true);
-    if (!order) throw orderNotFound();
-    return toOrderDto(order);
+  /**
+   * One order. With `waitSeconds`, an order that has not ended yet is answered as soon as it
+   * ends (or as it is when the wait is over): woken by the saga's status announcements, not by
+   * polling the database.
+   */
+  async get(identity: Identity, orderId: string, waitSeconds = 0): Promise<OrderDto> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      // Waiting starts before the read, so a move committed in between still wakes this request.
+      const wait = this.statusWatch.waitFor(orderId, deadline - Date.now());
+      const order = await this.store.find(this.dataSource.manager, { id: orderId, buyerId: this.buyerScope(identity) }, true);
+      if (!order || TERMINAL_STATUSES.includes(order.status) || Date.now() >= deadline) {
+        wait.cancel();
+        if (!order) throw orderNotFound();
+        return toOrderDto(order);
+      }
+      await wait.changed;
+    }
   }
 
   /** The buyer cancels an order not yet paid; asking again after it was cancelled that way answers the order. */

@@ -2,10 +2,12 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   OfferChanged,
+  ProductChanged,
   StockChanged,
   WalletChanged,
   type EventEnvelope,
   type OfferChangedPayload,
+  type ProductChangedPayload,
   type StockChangedPayload,
   type WalletChangedPayload,
 } from '@kami/contracts';
@@ -14,6 +16,7 @@ import type { RoutableOffer } from '../routing/order-routing';
 
 /**
  * Ordering's own copy of what it quotes from: catalog offers (full snapshots, newest by version),
+ * each product's category (newest by version; order lines carry it for settlement's commission),
  * vault stock per offer and merchant wallet balances (newest by their sequence). The inbox drops
  * a redelivered event; the version/sequence guards drop an older one arriving late.
  */
@@ -24,6 +27,9 @@ export class Projections implements OnModuleInit {
   onModuleInit(): void {
     this.messaging.registerConsumer('offer-projection', [
       { events: [OfferChanged], handler: (envelope, { manager }) => this.applyOffer(manager, (envelope as EventEnvelope<OfferChangedPayload>).payload) },
+    ]);
+    this.messaging.registerConsumer('product-projection', [
+      { events: [ProductChanged], handler: (envelope, { manager }) => this.applyProduct(manager, (envelope as EventEnvelope<ProductChangedPayload>).payload) },
     ]);
     this.messaging.registerConsumer('stock-projection', [
       { events: [StockChanged], handler: (envelope, { manager }) => this.applyStock(manager, (envelope as EventEnvelope<StockChangedPayload>).payload) },
@@ -52,6 +58,15 @@ export class Projections implements OnModuleInit {
         o.minOrderQuantity,
         o.maxOrderQuantity ?? null,
       ],
+    );
+  }
+
+  async applyProduct(manager: EntityManager, p: ProductChangedPayload): Promise<void> {
+    await manager.query(
+      `INSERT INTO product_view (product_id, version, category_code) VALUES ($1, $2, $3)
+       ON CONFLICT (product_id) DO UPDATE SET version = EXCLUDED.version, category_code = EXCLUDED.category_code, updated_at = now()
+       WHERE product_view.version < EXCLUDED.version`,
+      [p.productId, p.version, p.categoryCode],
     );
   }
 
@@ -96,6 +111,15 @@ export class Projections implements OnModuleInit {
       maxOrderQuantity: r.max_order_quantity,
       available: r.available ?? 0,
     }));
+  }
+
+  /** Each known product's category code, by product id (a product not heard of yet is absent). */
+  async categoryCodes(manager: EntityManager, productIds: string[]): Promise<Map<string, string>> {
+    const rows: { product_id: string; category_code: string }[] = await manager.query(
+      `SELECT product_id::text, category_code FROM product_view WHERE product_id = ANY($1::uuid[])`,
+      [productIds],
+    );
+    return new Map(rows.map((r) => [r.product_id, r.category_code]));
   }
 
   /** The merchant's wallet balance as settlement last reported it, or null when it never did. */

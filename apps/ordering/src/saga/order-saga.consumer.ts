@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   AllocationFailed,
   CodesAllocated,
+  OrderDelivered,
   PaymentCaptured,
   PaymentFailed,
   ReservationReleased,
@@ -10,18 +11,19 @@ import {
   type AllocationFailedPayload,
   type CodesAllocatedPayload,
   type EventEnvelope,
+  type PaymentCapturedPayload,
   type PaymentFailedPayload,
   type ReservationReleasedPayload,
 } from '@kami/contracts';
 import { Messaging, type EventContext } from '@kami/platform';
-import type { OrderFact } from '../orders/order-state';
+import { captureFact, type OrderFact } from '../orders/order-state';
 import { OrderStore } from '../orders/order-store';
 
 type WithOrder = { orderId: string };
 
 /**
- * Ordering's side of the choreographed saga: it moves each order by what vault and settlement
- * report. Each event is applied once (inbox), and the state machine ignores a duplicate, late or
+ * Ordering's side of the choreographed saga: it moves each order by what vault, settlement and
+ * delivery report. Each event is applied once (inbox), and the state machine ignores a duplicate, late or
  * out-of-order fact, so nothing moves backwards or twice. Cancellations emit
  * ordering.order.cancelled (see OrderStore.apply).
  */
@@ -39,7 +41,22 @@ export class OrderSagaConsumer implements OnModuleInit {
     this.messaging.registerConsumer('order-saga', [
       { events: [StockReserved], handler: on(() => [{ kind: 'reserved' }]) },
       { events: [StockRejected], handler: on(() => [{ kind: 'cancelled', reason: 'out_of_stock' }]) },
-      { events: [PaymentCaptured], handler: on(() => [{ kind: 'paid' }]) },
+      {
+        events: [PaymentCaptured],
+        handler: async (envelope, context) => {
+          const captured = (envelope as EventEnvelope<PaymentCapturedPayload>).payload;
+          const charge = await this.store.chargeOf(context.manager, captured.orderId);
+          // An unknown order moves nothing either way (apply logs it).
+          const fact = charge ? captureFact(charge, captured) : { kind: 'paid' as const };
+          if (charge && fact.kind !== 'paid') {
+            context.logger.error(
+              { orderId: captured.orderId, eventId: envelope.id, expected: charge, captured: { buyerId: captured.buyerId, amount: captured.amount, currency: captured.currency } },
+              'captured payment does not match the order: not paid',
+            );
+          }
+          await this.apply(envelope as EventEnvelope<WithOrder>, [fact], context);
+        },
+      },
       {
         events: [PaymentFailed],
         handler: on((p: PaymentFailedPayload) => [{ kind: 'cancelled', reason: p.reason === 'insufficient_balance' ? 'insufficient_balance' : 'failed' }]),
@@ -55,12 +72,11 @@ export class OrderSagaConsumer implements OnModuleInit {
         handler: async (envelope, context) => {
           const { orderId, lines } = (envelope as EventEnvelope<CodesAllocatedPayload>).payload;
           await this.store.markLines(context.manager, orderId, lines.map((l) => ({ lineId: l.lineId, allocated: l.codeIds.length })));
-          // The delivery service does not exist yet: until it owns the step "codes made available
-          // to the buyer" (and reports it), an allocated order counts as delivered at once — one
-          // consumer step, two recorded transitions.
-          await this.apply(envelope as EventEnvelope<WithOrder>, [{ kind: 'allocated' }, { kind: 'delivered' }], context);
+          await this.apply(envelope as EventEnvelope<WithOrder>, [{ kind: 'allocated' }], context);
         },
       },
+      // The delivery service made the sold codes available to the buyer (per order, or as stock).
+      { events: [OrderDelivered], handler: on(() => [{ kind: 'delivered' }]) },
       {
         events: [AllocationFailed],
         handler: async (envelope, context) => {

@@ -12,7 +12,7 @@ export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 export const PLATFORM_OWNER = 'platform';
 export const PLATFORM_KINDS: readonly AccountKind[] = ['platform_commission_revenue', 'provider_clearing'];
 
-export const TRANSACTION_KINDS = ['topup', 'order_capture', 'order_refund', 'escrow_release', 'deposit_topup', 'adjustment'] as const;
+export const TRANSACTION_KINDS = ['topup', 'order_capture', 'order_refund', 'escrow_release', 'deposit_topup', 'adjustment', 'refund_from_escrow', 'refund_after_release'] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
 
 export interface Leg {

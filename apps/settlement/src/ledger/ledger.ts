@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { WalletChanged } from '@kami/contracts';
-import { Messaging } from '@kami/platform';
+import { Messaging, SERVICE_CONFIG } from '@kami/platform';
+import type { SettlementConfig } from '../config/settlement.config';
+import { DEFAULT_SUPPLIER_DEPOSIT_MINIMUM, DEPOSIT_CURRENCY, publishDepositStatus } from '../deposits/deposit-status';
 import { PLATFORM_KINDS, PLATFORM_OWNER, unbalancedReason, type AccountKind, type Leg, type TransactionKind } from './ledger-rules';
 
 export interface Posting {
@@ -49,11 +51,19 @@ const toAccount = (r: { id: string; owner: string; kind: AccountKind; currency: 
  * Accounts are locked in id order before anything is written (no deadlocks between postings);
  * the entries' trigger moves each account's cached balance, and PostgreSQL checks the balance
  * of the whole transaction at commit. Every movement of a merchant wallet publishes
- * `settlement.wallet.changed` through the outbox, in the same transaction.
+ * `settlement.wallet.changed`, and every movement of a supplier deposit
+ * `settlement.deposit.status_changed`, through the outbox, in the same transaction.
  */
 @Injectable()
 export class Ledger {
-  constructor(private readonly messaging: Messaging) {}
+  private readonly depositMinimum: number;
+
+  constructor(
+    private readonly messaging: Messaging,
+    @Optional() @Inject(SERVICE_CONFIG) config?: Pick<SettlementConfig, 'SUPPLIER_DEPOSIT_MINIMUM'>,
+  ) {
+    this.depositMinimum = config?.SUPPLIER_DEPOSIT_MINIMUM ?? DEFAULT_SUPPLIER_DEPOSIT_MINIMUM;
+  }
 
   /** The account of an owner (organisation id, or the platform for platform kinds), opened on first use. */
   async account(manager: EntityManager, owner: string, kind: AccountKind, currency: string): Promise<string> {
@@ -129,6 +139,9 @@ export class Ledger {
     }
     for (const [accountId, state] of latest) {
       const account = accounts.get(accountId)!;
+      if (account.kind === 'supplier_deposit' && account.currency === DEPOSIT_CURRENCY) {
+        await publishDepositStatus(this.messaging.outbox, manager, { supplierId: account.owner, currency: account.currency, balance: state.balance, minimum: this.depositMinimum });
+      }
       if (account.kind !== 'merchant_wallet') continue;
       await this.messaging.outbox.append(manager, WalletChanged, {
         aggregateId: account.owner,

@@ -12,17 +12,19 @@ describe('commission', () => {
     expect(() => commissionOf(0.5, 100)).toThrow(RangeError);
   });
 
-  it('splits lines by supplier, each at its own rate, and loses no fen', () => {
-    const lines = [
-      { supplierId: 'b', amount: 4_650 },
-      { supplierId: 'a', amount: 9_300 },
-      { supplierId: 'b', amount: 66_150 },
-    ];
-    const splits = splitBySupplier(lines, (s) => (s === 'a' ? 500 : 300));
+  it("splits lines by supplier, each line at its own rate, and loses no fen", () => {
+    const line = (supplierId: string, amount: number, rateBps: number): { supplierId: string; amount: number; commission: number } => ({
+      supplierId,
+      amount,
+      commission: commissionOf(amount, rateBps),
+    });
+    const lines = [line('b', 4_650, 300), line('a', 9_300, 500), line('b', 66_150, 250)];
+    const splits = splitBySupplier(lines);
     expect(splits).toEqual([
       { supplierId: 'a', gross: 9_300, commission: 465, payable: 8_835 },
-      { supplierId: 'b', gross: 70_800, commission: 2_124, payable: 68_676 },
+      { supplierId: 'b', gross: 70_800, commission: 139 + 1_653, payable: 70_800 - 1_792 },
     ]);
     expect(splits.reduce((n, s) => n + s.commission + s.payable, 0)).toBe(9_300 + 70_800);
+    expect(() => splitBySupplier([{ supplierId: 'a', amount: 10, commission: 11 }])).toThrow(RangeError);
   });
 });

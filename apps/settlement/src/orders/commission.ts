@@ -16,12 +16,19 @@ export function commissionOf(gross: number, rateBps: number): number {
   return Number((BigInt(gross) * BigInt(rateBps)) / 10_000n);
 }
 
-/** Groups released lines by supplier and splits each supplier's total into payable and commission. */
-export function splitBySupplier(lines: readonly { supplierId: string; amount: number }[], rateOf: (supplierId: string) => number): SupplierSplit[] {
-  const gross = new Map<string, number>();
-  for (const line of lines) gross.set(line.supplierId, (gross.get(line.supplierId) ?? 0) + line.amount);
-  return [...gross].sort(([a], [b]) => a.localeCompare(b)).map(([supplierId, total]) => {
-    const commission = commissionOf(total, rateOf(supplierId));
-    return { supplierId, gross: total, commission, payable: total - commission };
-  });
+/**
+ * Groups released lines by supplier. Commission is taken per line, at the line's own rate (the
+ * supplier's, its category's or the default), so a refund after the release can give back exactly
+ * what its line paid; each supplier's payable is its gross less the sum of its lines' commission.
+ */
+export function splitBySupplier(lines: readonly { supplierId: string; amount: number; commission: number }[]): SupplierSplit[] {
+  const totals = new Map<string, { gross: number; commission: number }>();
+  for (const line of lines) {
+    if (line.commission < 0 || line.commission > line.amount) throw new RangeError(`commission ${line.commission} is outside 0..${line.amount}`);
+    const total = totals.get(line.supplierId) ?? { gross: 0, commission: 0 };
+    totals.set(line.supplierId, { gross: total.gross + line.amount, commission: total.commission + line.commission });
+  }
+  return [...totals]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([supplierId, { gross, commission }]) => ({ supplierId, gross, commission, payable: gross - commission }));
 }

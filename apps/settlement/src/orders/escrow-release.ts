@@ -4,16 +4,20 @@ import { PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import type { SettlementConfig } from '../config/settlement.config';
 import { Ledger } from '../ledger/ledger';
 import type { Leg } from '../ledger/ledger-rules';
-import { splitBySupplier } from './commission';
+import { CommissionRatesService } from '../commission/commission-rates.service';
+import { rateFor } from '../commission/commission-rules';
+import { commissionOf, splitBySupplier } from './commission';
 
 const SWEEP_BATCH = 100;
 
 /**
- * Releases escrow past its dispute window: each supplier's sold lines go to its payable, less the
- * platform commission (COMMISSION_RATE_BPS, or the supplier's row in commission_rate), which goes
- * to platform revenue. One ledger transaction per order (`order:<id>:release`), in the same
- * database transaction that marks the order released, so it happens exactly once; orders are
- * claimed with SKIP LOCKED, so several instances can sweep side by side.
+ * Releases escrow past its dispute window: each supplier's sold lines (less codes refunded before)
+ * go to its payable, less the platform commission, which goes to platform revenue. Each line's
+ * rate is the most specific in force (the supplier's, its category's, COMMISSION_RATE_BPS) and is
+ * stored on the line with the commission it took (refunds after the release reverse that). One
+ * ledger transaction per order (`order:<id>:release`), in the same database transaction that marks
+ * the order released, so it happens exactly once; orders are claimed with SKIP LOCKED, so several
+ * instances can sweep side by side.
  */
 @Injectable()
 export class EscrowRelease implements OnApplicationBootstrap, OnModuleDestroy {
@@ -23,7 +27,8 @@ export class EscrowRelease implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: Ledger,
-    @Inject(SERVICE_CONFIG) private readonly config: SettlementConfig,
+    private readonly commissionRates: CommissionRatesService,
+    @Inject(SERVICE_CONFIG) config: SettlementConfig,
   ) {
     this.task = new PeriodicTask({
       intervalMs: config.ESCROW_RELEASE_INTERVAL_MS,
@@ -78,20 +83,35 @@ export class EscrowRelease implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async release(manager: EntityManager, order: { order_id: string; buyer_id: string; currency: string }): Promise<void> {
-    const lines: { supplier_id: string; amount: string }[] = await manager.query(
-      `WITH changed AS (UPDATE order_payment_line SET status = 'released' WHERE order_id = $1 AND status = 'allocated' RETURNING supplier_id::text, amount::text) SELECT * FROM changed`,
+    // Codes refunded before the release stay out of it: a line releases what is left of it.
+    const lines: { line_id: string; supplier_id: string; category_code: string | null; quantity: number; refunded_quantity: number; unit_price: string }[] = await manager.query(
+      `SELECT line_id::text, supplier_id::text, category_code, quantity, refunded_quantity, unit_price::text FROM order_payment_line
+        WHERE order_id = $1 AND status = 'allocated' ORDER BY line_id FOR UPDATE`,
       [order.order_id],
     );
+    const rates = await this.commissionRates.ratesFor(manager, lines.map((l) => ({ supplierId: l.supplier_id, categoryCode: l.category_code })));
+    const released = lines.map((line) => {
+      const quantity = line.quantity - line.refunded_quantity;
+      const amount = quantity * Number(line.unit_price);
+      const rate = rateFor(rates, { supplierId: line.supplier_id, categoryCode: line.category_code });
+      return { lineId: line.line_id, supplierId: line.supplier_id, quantity, amount, rate, commission: commissionOf(amount, rate.rateBps) };
+    });
+    // The rate used is kept with each line: statements and later refunds see what this release did.
+    await manager.query(
+      `UPDATE order_payment_line l SET status = 'released', released_quantity = r.quantity, commission_rate_bps = r.rate_bps, commission_rate_source = r.source, commission = r.commission
+         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[], $6::bigint[]) AS r(line_id, quantity, rate_bps, source, commission)
+        WHERE l.order_id = $1 AND l.line_id = r.line_id`,
+      [
+        order.order_id,
+        released.map((r) => r.lineId),
+        released.map((r) => r.quantity),
+        released.map((r) => r.rate.rateBps),
+        released.map((r) => r.rate.source),
+        released.map((r) => String(r.commission)),
+      ],
+    );
     await manager.query(`UPDATE order_payment SET released_at = now(), updated_at = now() WHERE order_id = $1`, [order.order_id]);
-    const overrides: { supplier_id: string; rate_bps: number }[] = await manager.query(
-      `SELECT supplier_id::text, rate_bps FROM commission_rate WHERE supplier_id = ANY($1::uuid[])`,
-      [[...new Set(lines.map((l) => l.supplier_id))]],
-    );
-    const rates = new Map(overrides.map((o) => [o.supplier_id, o.rate_bps]));
-    const splits = splitBySupplier(
-      lines.map((l) => ({ supplierId: l.supplier_id, amount: Number(l.amount) })),
-      (supplierId) => rates.get(supplierId) ?? this.config.COMMISSION_RATE_BPS,
-    );
+    const splits = splitBySupplier(released);
     const gross = splits.reduce((n, s) => n + s.gross, 0);
     if (gross === 0) return;
     const { currency } = order;

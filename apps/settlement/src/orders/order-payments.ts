@@ -65,9 +65,9 @@ export class OrderPayments {
       [order.orderId, order.buyerId, order.currency, order.total],
     );
     await manager.query(
-      `INSERT INTO order_payment_line (line_id, order_id, offer_id, supplier_id, quantity, unit_price, amount)
-       SELECT l.line_id, $1, l.offer_id, l.supplier_id, l.quantity, l.unit_price, l.quantity::bigint * l.unit_price
-         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[]) AS l(line_id, offer_id, supplier_id, quantity, unit_price)
+      `INSERT INTO order_payment_line (line_id, order_id, offer_id, supplier_id, quantity, unit_price, amount, category_code)
+       SELECT l.line_id, $1, l.offer_id, l.supplier_id, l.quantity, l.unit_price, l.quantity::bigint * l.unit_price, l.category_code
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[], $7::text[]) AS l(line_id, offer_id, supplier_id, quantity, unit_price, category_code)
        ON CONFLICT (line_id) DO NOTHING`,
       [
         order.orderId,
@@ -76,6 +76,7 @@ export class OrderPayments {
         order.lines.map((l) => l.supplierId),
         order.lines.map((l) => l.quantity),
         order.lines.map((l) => String(l.unitPrice)),
+        order.lines.map((l) => l.categoryCode ?? null),
       ],
     );
     await this.tryCapture(manager, order.orderId);

@@ -3,7 +3,10 @@
  * notify with RSA2 `sign` over the sorted parameters, answer `success`) and WeChat Pay v3
  * (native/JSAPI order → code_url, async notify signed over timestamp + nonce + body, answer
  * 200 + `{code: "SUCCESS"}`): settlement creates a payment intent, later receives the
- * provider's notification, has the provider verify it, and credits the wallet once.
+ * provider's notification, has the provider verify it, and credits the wallet once. An intent
+ * carries an expiry (Alipay `time_expire`/`timeout_express`, WeChat `time_expire`) after which
+ * the provider closes it unpaid; before giving up on one, settlement asks the provider
+ * (`queryPayment`) in case the payment went through and only its notification is missing.
  */
 export interface PaymentChannel {
   name: string;
@@ -44,6 +47,16 @@ export interface VerifiedNotification {
   outcome: 'paid' | 'failed';
 }
 
+/**
+ * What the provider says of a payment when asked (Alipay `alipay.trade.query`, WeChat Pay
+ * `orderquery`): `paid` with what was paid; `pending` while the payer may still pay; `closed` once
+ * the intent expired or was closed unpaid; `not_found` when the provider has no such payment
+ * (Alipay's TRADE_NOT_EXIST: the payer never scanned the code).
+ */
+export type PaymentStatus =
+  | { state: 'paid'; providerPaymentId: string; amount: number; currency: string }
+  | { state: 'pending' | 'closed' | 'not_found' };
+
 export class InvalidNotificationError extends Error {}
 
 export interface PaymentProvider {
@@ -52,6 +65,8 @@ export interface PaymentProvider {
   createIntent(request: CreateIntentRequest): Promise<PaymentIntent>;
   /** Checks the signature and shape; throws InvalidNotificationError when the notification is not the provider's. */
   verifyNotification(raw: RawNotification): VerifiedNotification;
+  /** Asks the provider about a payment (by our reference and its id); rejects when the provider cannot be reached. */
+  queryPayment(payment: { merchantReference: string; providerPaymentId: string }): Promise<PaymentStatus>;
   /** What the provider expects as the answer to a notification it may stop resending. */
   acknowledgement(): unknown;
 }

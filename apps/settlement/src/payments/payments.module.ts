@@ -5,6 +5,7 @@ import { ROOT_LOGGER, SERVICE_CONFIG } from '@kami/platform';
 import type { SettlementConfig } from '../config/settlement.config';
 import { PAYMENT_PROVIDER } from './payment-provider';
 import { parseChannels, SandboxProvider } from './sandbox-provider';
+import { TopupExpiry } from './topup-expiry';
 import { TopupsController } from './topups.controller';
 import { TopupsService } from './topups.service';
 
@@ -31,6 +32,7 @@ function createProvider(config: SettlementConfig, logger: PinoLogger): SandboxPr
   controllers: [TopupsController],
   providers: [
     TopupsService,
+    TopupExpiry,
     { provide: PAYMENT_PROVIDER, inject: [SERVICE_CONFIG, ROOT_LOGGER], useFactory: createProvider },
   ],
 })

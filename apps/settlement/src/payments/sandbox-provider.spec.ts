@@ -36,4 +36,22 @@ describe('the sandbox payment provider', () => {
     expect(() => verify({ ...notification, out_trade_no: 'a&total_amount=1' })).toThrow(/malformed/);
     expect(() => verify(undefined)).toThrow(InvalidNotificationError);
   });
+
+  it('answers queries about its intents: pending, then paid once paid, or closed past the expiry; an expired intent cannot be paid', async () => {
+    const now = Date.now();
+    const request = { merchantReference: payment.merchantReference, amount: 500, currency: 'CNY', channel: 'standard', description: 'x', expiresAt: new Date(now + 60_000) };
+    const paid = await sandbox.createIntent(request);
+    const unpaid = await sandbox.createIntent(request);
+    const ref = (providerPaymentId: string): { merchantReference: string; providerPaymentId: string } => ({ merchantReference: payment.merchantReference, providerPaymentId });
+    expect(await sandbox.queryPayment(ref(paid.providerPaymentId))).toEqual({ state: 'pending' });
+
+    const notification = sandbox.pay({ ...ref(paid.providerPaymentId), amount: 500, currency: 'CNY', expiresAt: request.expiresAt });
+    expect(notification).toMatchObject({ trade_no: paid.providerPaymentId, total_amount: '500', trade_status: 'TRADE_SUCCESS' });
+    const later = new Date(now + 120_000);
+    expect(await sandbox.queryPayment(ref(paid.providerPaymentId), later)).toEqual({ state: 'paid', providerPaymentId: paid.providerPaymentId, amount: 500, currency: 'CNY' });
+    expect(await sandbox.queryPayment(ref(unpaid.providerPaymentId), later)).toEqual({ state: 'closed' });
+    expect(sandbox.pay({ ...ref(unpaid.providerPaymentId), amount: 500, currency: 'CNY', expiresAt: request.expiresAt }, later)).toBe('expired');
+    expect(await sandbox.queryPayment(ref('sbx_unknown'))).toEqual({ state: 'not_found' });
+    expect(await sandbox.queryPayment({ merchantReference: 'other', providerPaymentId: paid.providerPaymentId })).toEqual({ state: 'not_found' });
+  });
 });

@@ -6,6 +6,7 @@ import {
   type PaymentChannel,
   type PaymentIntent,
   type PaymentProvider,
+  type PaymentStatus,
   type RawNotification,
   type VerifiedNotification,
 } from './payment-provider';
@@ -54,12 +55,39 @@ export interface SandboxOptions {
   logger: PinoLogger;
 }
 
+/** What the sandbox remembers of an intent (in memory, per process: it stands in for the provider's own books). */
+interface SandboxIntent {
+  merchantReference: string;
+  amount: number;
+  currency: string;
+  expiresAt: Date;
+  paid: boolean;
+}
+
+/** A payment the sandbox is asked to take: the top-up's intent as settlement stored it. */
+export interface SandboxPayment {
+  providerPaymentId: string;
+  merchantReference: string;
+  amount: number;
+  currency: string;
+  expiresAt: Date;
+}
+
+/** How long the sandbox remembers an intent after its expiry, and how often it forgets old ones. */
+const INTENT_RETENTION_MS = 24 * 3_600_000;
+const PRUNE_EVERY_MS = 60_000;
+
 /**
  * A payment provider that behaves like the real ones: an intent per payment, confirmation later
  * by an asynchronous notification signed with the provider's key (HMAC-SHA256 here, RSA at
  * Alipay), the same notification sometimes delivered twice, and a single-payment limit per
  * channel. `pay` plays the payer and the provider's notifier: it posts the signed notification
- * to the notify URL over HTTP, so the receiving side verifies it exactly as a real one.
+ * to the notify URL over HTTP, so the receiving side verifies it exactly as a real one. Like
+ * them it closes an intent unpaid at its expiry (`pay` refuses it then) and answers queries about
+ * a payment (`queryPayment`, as Alipay's trade.query). Its books are this process's memory: an
+ * intent made before a restart, or paid through another instance, is `not_found` to a query (a
+ * payment the query misses still reaches settlement by its notification, which is credited even
+ * after expiry).
  */
 export class SandboxProvider implements PaymentProvider {
   readonly name = 'sandbox';
@@ -70,12 +98,45 @@ export class SandboxProvider implements PaymentProvider {
     return this.options.channels.get(name);
   }
 
+  private readonly intents = new Map<string, SandboxIntent>();
+  private lastPrune = Date.now();
+
   createIntent(request: CreateIntentRequest): Promise<PaymentIntent> {
     const providerPaymentId = `sbx_${randomUUID().replace(/-/g, '')}`;
+    this.prune();
+    this.intents.set(providerPaymentId, { merchantReference: request.merchantReference, amount: request.amount, currency: request.currency, expiresAt: request.expiresAt, paid: false });
     return Promise.resolve({ providerPaymentId, action: { type: 'qr_code', url: `https://sandbox.pay.kami.invalid/qr/${providerPaymentId}?ref=${request.merchantReference}` } });
   }
 
-  /** The notification the sandbox sends once the payer has paid (or closed) an intent. */
+  /**
+   * The payer pays the intent: the sandbox takes the payment and answers the notification it
+   * sends for it, or `expired` when the intent is past its expiry (closed, nothing taken). An
+   * intent the sandbox does not remember (made before a restart) is taken as the payment says.
+   */
+  pay(payment: SandboxPayment, now = new Date()): SandboxNotification | 'expired' {
+    const known = this.intents.get(payment.providerPaymentId);
+    const intent = known ?? { merchantReference: payment.merchantReference, amount: payment.amount, currency: payment.currency, expiresAt: payment.expiresAt, paid: false };
+    if (!intent.paid && now >= intent.expiresAt) return 'expired';
+    intent.paid = true;
+    this.intents.set(payment.providerPaymentId, intent);
+    return this.notificationFor({ providerPaymentId: payment.providerPaymentId, merchantReference: intent.merchantReference, amount: intent.amount, currency: intent.currency });
+  }
+
+  queryPayment(payment: { merchantReference: string; providerPaymentId: string }, now = new Date()): Promise<PaymentStatus> {
+    const intent = this.intents.get(payment.providerPaymentId);
+    if (!intent || intent.merchantReference !== payment.merchantReference) return Promise.resolve({ state: 'not_found' });
+    if (intent.paid) return Promise.resolve({ state: 'paid', providerPaymentId: payment.providerPaymentId, amount: intent.amount, currency: intent.currency });
+    return Promise.resolve({ state: now >= intent.expiresAt ? 'closed' : 'pending' });
+  }
+
+  /** Forgets intents long past their expiry (at most once a minute), so its memory stays bounded by the traffic of a day. */
+  private prune(now = Date.now()): void {
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    for (const [id, intent] of this.intents) if (intent.expiresAt.getTime() + INTENT_RETENTION_MS < now) this.intents.delete(id);
+  }
+
+  /** The notification the sandbox sends the payer has paid (or closed) an intent. */
   notificationFor(payment: { providerPaymentId: string; merchantReference: string; amount: number; currency: string }, outcome: 'paid' | 'failed' = 'paid'): SandboxNotification {
     return signNotification(
       {

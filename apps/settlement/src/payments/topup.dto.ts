@@ -26,9 +26,11 @@ export class TopupDto {
   @ApiProperty() currency!: string;
   @ApiProperty() channel!: string;
   @ApiProperty() provider!: string;
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] }) status!: 'pending' | 'succeeded' | 'failed';
+  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'expired'], description: '`expired`: unpaid at `expiresAt`, the intent is closed (a payment the provider still reports credits it: `succeeded`).' })
+  status!: 'pending' | 'succeeded' | 'failed' | 'expired';
+  @ApiProperty({ enum: ['wallet', 'deposit'], description: "What it credits: a merchant's wallet, or a supplier's deposit (保证金)." }) purpose!: 'wallet' | 'deposit';
   @ApiProperty({ description: 'What the payer does next (scan the QR code, follow the redirect).' }) paymentAction!: { type: string; url: string };
   @ApiProperty() createdAt!: string;
-  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ description: 'When the payment intent closes unpaid (TOPUP_EXPIRY_SECONDS after creation).' }) expiresAt!: string;
   @ApiPropertyOptional() settledAt?: string;
 }

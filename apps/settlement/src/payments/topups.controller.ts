@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, Public, type Identity } from '@kami/platform';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, Public, ValidationFailedError, type Identity } from '@kami/platform';
 import { CreateTopupDto, TopupDto } from './topup.dto';
 import { TopupsService } from './topups.service';
 
@@ -9,17 +9,19 @@ import { TopupsService } from './topups.service';
 export class TopupsController {
   constructor(private readonly topups: TopupsService) {}
 
-  @Access({ organisationTypes: ['merchant'] })
+  @Access({ organisationTypes: ['merchant', 'supplier'] })
   // Required: a retried top-up without a key would open a second payment intent.
   @Idempotent({ required: true })
   @Post('topups')
-  @ApiOperation({ summary: 'Merchants top up their wallet: a payment intent at the provider, pending until the provider confirms payment' })
+  @ApiOperation({
+    summary: "Merchants top up their wallet, suppliers their deposit (保证金, in CNY): a payment intent at the provider, pending until the provider confirms payment",
+  })
   @ApiCreatedResponse({ type: TopupDto })
   create(@CurrentIdentity() identity: Identity, @Body() body: CreateTopupDto, @Headers('idempotency-key') key?: string): Promise<TopupDto> {
     return this.topups.create(identity, body, parseIdempotencyKey(key));
   }
 
-  @Access({ organisationTypes: ['merchant', 'operator'] })
+  @Access({ organisationTypes: ['merchant', 'supplier', 'operator'] })
   @Get('topups/:id')
   @ApiOperation({ summary: 'A top-up and its status' })
   @ApiOkResponse({ type: TopupDto })
@@ -27,13 +29,16 @@ export class TopupsController {
     return this.topups.get(identity, id);
   }
 
-  @Access({ organisationTypes: ['merchant'] })
+  @Access({ organisationTypes: ['merchant', 'supplier'] })
   @Post('topups/:id/sandbox-pay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Sandbox provider only: pay the intent; the sandbox then sends its signed notification (sometimes twice)' })
+  @ApiQuery({ name: 'notification', required: false, enum: ['lost'], description: '`lost`: the sandbox takes the payment but its notification never arrives (the expiry sweep then finds the payment by asking the provider).' })
   @ApiAcceptedResponse()
-  sandboxPay(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string): Promise<unknown> {
-    return this.topups.sandboxPay(identity, id);
+  @ApiConflictResponse({ description: '`topup_expired`: the intent expired unpaid; `topup_not_pending`: already settled.' })
+  sandboxPay(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string, @Query('notification') notification?: string): Promise<unknown> {
+    if (notification !== undefined && notification !== 'lost') throw new ValidationFailedError([{ field: 'notification', messages: ['notification must be lost when given'] }]);
+    return this.topups.sandboxPay(identity, id, notification === 'lost' ? 'lost' : 'scheduled');
   }
 
   /**

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Identity } from '@kami/platform';
+import { SERVICE_CONFIG, ValidationFailedError, type Identity } from '@kami/platform';
+import type { SettlementConfig } from '../config/settlement.config';
+import { DEPOSIT_CURRENCY } from '../deposits/deposit-status';
 import { Ledger } from '../ledger/ledger';
 import { transfer } from '../ledger/ledger-rules';
 import {
@@ -13,11 +15,13 @@ import {
   unknownPaymentChannel,
   unknownPaymentProvider,
 } from '../settlement.errors';
-import { InvalidNotificationError, PAYMENT_PROVIDER, type PaymentProvider, type RawNotification } from './payment-provider';
+import { InvalidNotificationError, PAYMENT_PROVIDER, type PaymentProvider, type PaymentStatus, type RawNotification } from './payment-provider';
 import { SandboxProvider } from './sandbox-provider';
 import type { CreateTopupDto, TopupDto } from './topup.dto';
+import { topupExpired } from './topup.errors';
 
-const INTENT_TTL_MS = 30 * 60_000;
+/** What closing one top-up past its expiry did: `unresolved` leaves it pending for the next sweep (provider unreachable, or its answer does not match). */
+export type ExpiryOutcome = 'expired' | 'credited' | 'unresolved';
 
 interface TopupRow {
   id: string;
@@ -29,6 +33,7 @@ interface TopupRow {
   provider_payment_id: string;
   payment_action: { type: string; url: string };
   status: TopupDto['status'];
+  purpose: TopupDto['purpose'];
   created_at: Date;
   expires_at: Date;
   settled_at: Date | null;
@@ -42,19 +47,22 @@ const toDto = (r: TopupRow): TopupDto => ({
   channel: r.channel,
   provider: r.provider,
   status: r.status,
+  purpose: r.purpose,
   paymentAction: r.payment_action,
   createdAt: r.created_at.toISOString(),
   expiresAt: r.expires_at.toISOString(),
   ...(r.settled_at ? { settledAt: r.settled_at.toISOString() } : {}),
 });
 
-const COLUMNS = `id::text, organisation_id::text, amount::text, currency, channel, provider, provider_payment_id, payment_action, status, created_at, expires_at, settled_at`;
+const COLUMNS = `id::text, organisation_id::text, amount::text, currency, channel, provider, provider_payment_id, payment_action, status, purpose, created_at, expires_at, settled_at`;
 
 /**
- * Wallet top-ups: a payment intent at the provider (refused up front when the channel's
+ * Top-ups of a merchant's wallet or a supplier's deposit (保证金), by who pays: a payment intent at the provider (refused up front when the channel's
  * single-payment limit is exceeded), then the provider's signed notification, verified, credits
- * the wallet from provider clearing exactly once (a guarded `pending → succeeded` transition and
- * the ledger's idempotency reference `topup:<id>`, in one transaction).
+ * the wallet or deposit from provider clearing exactly once (a guarded `pending → succeeded`
+ * transition and the ledger's idempotency reference `topup:<id>`, in one transaction). An intent
+ * unpaid at its expiry (TOPUP_EXPIRY_SECONDS) is closed by the expiry sweep (`pending → expired`)
+ * unless the provider, asked first, says it was paid: then it is credited by the same path.
  */
 @Injectable()
 export class TopupsService {
@@ -64,24 +72,29 @@ export class TopupsService {
     private readonly dataSource: DataSource,
     private readonly ledger: Ledger,
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    @Inject(SERVICE_CONFIG) private readonly config: SettlementConfig,
   ) {}
 
   async create(identity: Identity, input: CreateTopupDto, idempotencyKey?: string): Promise<TopupDto> {
     const channel = this.provider.channel(input.channel);
     if (!channel) throw unknownPaymentChannel(input.channel);
     if (channel.singlePaymentLimit !== undefined && input.amount > channel.singlePaymentLimit) throw amountOverChannelLimit(channel.name, channel.singlePaymentLimit);
+    const purpose: TopupDto['purpose'] = identity.organisationType === 'supplier' ? 'deposit' : 'wallet';
+    if (purpose === 'deposit' && input.currency !== DEPOSIT_CURRENCY) {
+      throw new ValidationFailedError([{ field: 'currency', messages: [`deposits are held in ${DEPOSIT_CURRENCY}`] }]);
+    }
     if (idempotencyKey) {
       const existing = await this.byKey(identity.organisationId, idempotencyKey);
       if (existing) return existing;
     }
     const id = randomUUID();
-    const expiresAt = new Date(Date.now() + INTENT_TTL_MS);
-    const intent = await this.provider.createIntent({ merchantReference: id, amount: input.amount, currency: input.currency, channel: channel.name, description: 'Kami wallet top-up', expiresAt });
+    const expiresAt = new Date(Date.now() + this.config.TOPUP_EXPIRY_SECONDS * 1000);
+    const intent = await this.provider.createIntent({ merchantReference: id, amount: input.amount, currency: input.currency, channel: channel.name, description: purpose === 'deposit' ? 'Kami supplier deposit' : 'Kami wallet top-up', expiresAt });
     const rows: TopupRow[] = await this.dataSource.query(
-      `INSERT INTO topup (id, organisation_id, amount, currency, channel, provider, provider_payment_id, payment_action, status, idempotency_key, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)
+      `INSERT INTO topup (id, organisation_id, amount, currency, channel, provider, provider_payment_id, payment_action, status, purpose, idempotency_key, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)
        ON CONFLICT (organisation_id, idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
-      [id, identity.organisationId, input.amount, input.currency, channel.name, this.provider.name, intent.providerPaymentId, JSON.stringify(intent.action), idempotencyKey ?? null, expiresAt],
+      [id, identity.organisationId, input.amount, input.currency, channel.name, this.provider.name, intent.providerPaymentId, JSON.stringify(intent.action), purpose, idempotencyKey ?? null, expiresAt],
     );
     if (rows[0]) return toDto(rows[0]);
     // A concurrent request with the same key won: answer its top-up.
@@ -98,16 +111,27 @@ export class TopupsService {
     return toDto(rows[0]);
   }
 
-  /** Sandbox only: the payer pays the intent; the sandbox then notifies us over HTTP, asynchronously (and maybe twice). */
-  async sandboxPay(identity: Identity, id: string): Promise<{ topupId: string; notification: 'scheduled' }> {
+  /**
+   * Sandbox only: the payer pays the intent; the sandbox then notifies us over HTTP, asynchronously
+   * (and maybe twice). `lost`: the sandbox takes the payment but its notification never arrives
+   * (what the expiry sweep's payment query is for). An intent past its expiry cannot be paid.
+   */
+  async sandboxPay(identity: Identity, id: string, notification: 'scheduled' | 'lost' = 'scheduled'): Promise<{ topupId: string; notification: 'scheduled' | 'lost' }> {
     const topup = await this.get(identity, id);
     if (!(this.provider instanceof SandboxProvider)) throw unknownPaymentProvider();
+    if (topup.status === 'expired') throw topupExpired(topup.expiresAt);
     if (topup.status !== 'pending') throw topupNotPending(topup.status);
     const rows: TopupRow[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM topup WHERE id = $1`, [id]);
-    const notification = this.provider.notificationFor({ providerPaymentId: rows[0]!.provider_payment_id, merchantReference: id, amount: topup.amount, currency: topup.currency });
+    const signed = this.provider.pay({ providerPaymentId: rows[0]!.provider_payment_id, merchantReference: id, amount: topup.amount, currency: topup.currency, expiresAt: new Date(topup.expiresAt) });
+    // Past its expiry but not swept yet: the sandbox, like a real provider, has closed the intent.
+    if (signed === 'expired') throw topupExpired(topup.expiresAt);
+    if (notification === 'lost') {
+      this.logger.log({ topupId: id }, 'sandbox: payment taken, its notification is lost');
+      return { topupId: id, notification };
+    }
     const sandbox = this.provider;
-    setImmediate(() => void sandbox.deliver(notification).then((statuses) => this.logger.log({ topupId: id, statuses }, 'sandbox notification delivered')));
-    return { topupId: id, notification: 'scheduled' };
+    setImmediate(() => void sandbox.deliver(signed).then((statuses) => this.logger.log({ topupId: id, statuses }, 'sandbox notification delivered')));
+    return { topupId: id, notification };
   }
 
   /** A provider's notification: verified, then applied once. Answers what the provider expects. */
@@ -129,8 +153,19 @@ export class TopupsService {
         await this.record(manager, providerName, verified.notificationId, topup?.id, 'rejected', 'does not match the top-up');
         return 'mismatch' as const;
       }
+      if (topup.status === 'expired' && verified.outcome === 'paid') {
+        // Paid after we closed it (the payer paid as it expired, or the sweep's query missed it):
+        // the money was taken. A real provider would have refused the payment or would refund it;
+        // we credit it instead, by the same idempotent path, so a notification never vanishes with
+        // the payer's money (the honest choice for the sandbox, and a safe one with a real provider:
+        // the payment stands at its end too). The outcome says so for reconciliation.
+        await this.settle(manager, topup);
+        await this.record(manager, providerName, verified.notificationId, topup.id, 'credited_after_expiry');
+        return 'credited_after_expiry' as const;
+      }
       if (topup.status !== 'pending') {
-        await this.record(manager, providerName, verified.notificationId, topup.id, 'duplicate');
+        // Nothing to apply: already settled, or closed unpaid and the provider confirms it (TRADE_CLOSED).
+        await this.record(manager, providerName, verified.notificationId, topup.id, 'duplicate', topup.status === 'expired' ? 'the top-up had expired' : undefined);
         return 'duplicate' as const;
       }
       if (verified.outcome === 'failed') {
@@ -138,8 +173,7 @@ export class TopupsService {
         await this.record(manager, providerName, verified.notificationId, topup.id, 'failed_payment');
         return 'failed' as const;
       }
-      await manager.query(`UPDATE topup SET status = 'succeeded', settled_at = now() WHERE id = $1 AND status = 'pending'`, [topup.id]);
-      await this.credit(manager, topup);
+      await this.settle(manager, topup);
       await this.record(manager, providerName, verified.notificationId, topup.id, 'credited');
       return 'credited' as const;
     });
@@ -148,10 +182,60 @@ export class TopupsService {
     return this.provider.acknowledgement();
   }
 
+  /**
+   * Closes the next pending top-up due at `now` (claimed with SKIP LOCKED, so several instances
+   * sweep side by side; `passed` are those this sweep already left pending), in its own
+   * transaction: asks the provider first (holding the row, so a notification arriving meanwhile
+   * waits and then finds it settled or expired) and credits a payment it reports as paid;
+   * otherwise it expires. Answers undefined when nothing is due.
+   */
+  async closeNextExpired(now: Date, passed: string[]): Promise<{ id: string; outcome: ExpiryOutcome } | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: TopupRow[] = await manager.query(
+        `SELECT ${COLUMNS} FROM topup WHERE status = 'pending' AND expires_at <= $1 AND provider = $2 AND NOT (id = ANY($3::uuid[]))
+          ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [now, this.provider.name, passed],
+      );
+      const topup = rows[0];
+      if (!topup) return undefined;
+      let status: PaymentStatus;
+      try {
+        status = await this.provider.queryPayment({ merchantReference: topup.id, providerPaymentId: topup.provider_payment_id });
+      } catch (error) {
+        this.logger.warn({ err: error, topupId: topup.id }, 'the provider could not be asked about an expired top-up; it stays pending until the next sweep');
+        return { id: topup.id, outcome: 'unresolved' as const };
+      }
+      if (status.state === 'paid') {
+        if (status.providerPaymentId !== topup.provider_payment_id || status.amount !== Number(topup.amount) || status.currency !== topup.currency) {
+          this.logger.error({ topupId: topup.id, status }, 'the provider reports a payment that does not match the top-up; it stays pending for an operator');
+          return { id: topup.id, outcome: 'unresolved' as const };
+        }
+        await this.settle(manager, topup);
+        this.logger.log({ topupId: topup.id }, 'credited a top-up past its expiry: the provider reports it paid (its notification has not arrived)');
+        return { id: topup.id, outcome: 'credited' as const };
+      }
+      await manager.query(`UPDATE topup SET status = 'expired', settled_at = now() WHERE id = $1 AND status = 'pending'`, [topup.id]);
+      return { id: topup.id, outcome: 'expired' as const };
+    });
+  }
+
+  /** `pending | expired → succeeded` and the credit, once (the guarded update and the ledger's `topup:<id>`), in the caller's transaction. */
+  private async settle(manager: EntityManager, topup: TopupRow): Promise<void> {
+    await manager.query(`UPDATE topup SET status = 'succeeded', settled_at = now() WHERE id = $1 AND status IN ('pending', 'expired')`, [topup.id]);
+    await this.credit(manager, topup);
+  }
+
+  /** Provider clearing → the merchant's wallet, or the supplier's deposit (whose posting publishes its new status). */
   private async credit(manager: EntityManager, topup: TopupRow): Promise<void> {
     const clearing = await this.ledger.platformAccount(manager, 'provider_clearing', topup.currency);
-    const wallet = await this.ledger.account(manager, topup.organisation_id, 'merchant_wallet', topup.currency);
-    await this.ledger.post(manager, { kind: 'topup', reference: topup.id, idempotencyRef: `topup:${topup.id}`, legs: transfer(clearing, wallet, topup.currency, Number(topup.amount)) });
+    const deposit = topup.purpose === 'deposit';
+    const account = await this.ledger.account(manager, topup.organisation_id, deposit ? 'supplier_deposit' : 'merchant_wallet', topup.currency);
+    await this.ledger.post(manager, {
+      kind: deposit ? 'deposit_topup' : 'topup',
+      reference: topup.id,
+      idempotencyRef: `topup:${topup.id}`,
+      legs: transfer(clearing, account, topup.currency, Number(topup.amount)),
+    });
   }
 
   private async record(manager: EntityManager, provider: string, notificationId: string | undefined, topupId: string | undefined, outcome: string, detail?: string): Promise<void> {

@@ -11,6 +11,12 @@ import { AllocationFailed, CodesAllocated, ReservationReleased, StockRejected, S
 import { OrderCancelled, OrderPlaced } from './ordering/order.events';
 import { PaymentCaptured, PaymentFailed } from './settlement/payment.events';
 import { DepositStatusChanged, WalletChanged } from './settlement/wallet.events';
+import { RefundCompleted, RefundRefused } from './settlement/refund.events';
+import { RefundRequested } from './delivery/dispute.events';
+import { ReplacementRequested } from './delivery/dispute-replacement.events';
+import { ReplacementAllocated, ReplacementFailed } from './vault/replacement.events';
+import { OrderDelivered } from './delivery/order-delivery.events';
+import { PurchasedStockLow, RestockPlaced, RestockRefused, RestockRequested } from './delivery/restock.events';
 
 /** Every event type Kami publishes. A consumer refuses (dead-letters) a type it cannot validate. */
 export const ALL_EVENTS: readonly EventDefinition[] = [
@@ -30,6 +36,17 @@ export const ALL_EVENTS: readonly EventDefinition[] = [
   PaymentFailed,
   WalletChanged,
   DepositStatusChanged,
+  RefundCompleted,
+  RefundRefused,
+  RefundRequested,
+  ReplacementRequested,
+  ReplacementAllocated,
+  ReplacementFailed,
+  OrderDelivered,
+  PurchasedStockLow,
+  RestockRequested,
+  RestockPlaced,
+  RestockRefused,
 ];
 
 export type EventValidationResult<P extends object> =

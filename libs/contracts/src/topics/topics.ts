@@ -8,10 +8,18 @@ export const Topics = {
   CatalogOffer: 'catalog.offer.v1',
   VaultStock: 'vault.stock.v1',
   VaultAllocation: 'vault.allocation.v1',
+  VaultReplacement: 'vault.replacement.v1',
   OrderingOrder: 'ordering.order.v1',
   SettlementPayment: 'settlement.payment.v1',
   SettlementWallet: 'settlement.wallet.v1',
   SettlementDeposit: 'settlement.deposit.v1',
+  SettlementRefund: 'settlement.refund.v1',
+  DeliveryOrder: 'delivery.order.v1',
+  DeliveryDispute: 'delivery.dispute.v1',
+  DeliveryStock: 'delivery.stock.v1',
+  DeliveryRestock: 'delivery.restock.v1',
+  OrderingRestock: 'ordering.restock.v1',
+  DeliveryReplacement: 'delivery.replacement.v1',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];

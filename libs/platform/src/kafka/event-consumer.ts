@@ -2,7 +2,7 @@ import { backOff } from 'exponential-backoff';
 import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger as PinoLogger } from 'pino';
-import { deadLetterTopicOf, validateEvent, type EventDefinition, type EventEnvelope } from '@kami/contracts';
+import { ALL_EVENTS, deadLetterTopicOf, validateEvent, type EventDefinition, type EventEnvelope } from '@kami/contracts';
 import { consumedEvents } from '../metrics/metrics';
 
 export interface EventContext {
@@ -48,7 +48,7 @@ export interface EventConsumerOptions {
   onApplied?: () => void;
 }
 
-export type HandleOutcome = 'applied' | 'duplicate' | 'dead_lettered';
+export type HandleOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
 
 // Failures of the infrastructure rather than of the event (PostgreSQL down or restarting,
 // connection lost, serialisation conflicts): the event is fine, so it must not be dead-lettered.
@@ -63,10 +63,22 @@ export function isTransientInfrastructureError(error: unknown): boolean {
 }
 
 /**
+ * Whether a message is another consumer's business: a published contract event of this topic that
+ * this consumer did not subscribe to (a topic carries several event types; each consumer handles
+ * the ones it needs). Anything else it did not subscribe to (an unknown type) is a poison message.
+ */
+export function isUnsubscribedEventOfTopic(raw: unknown, topic: string, subscribed: readonly EventDefinition[]): boolean {
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || subscribed.some((d) => d.type === type)) return false;
+  return ALL_EVENTS.some((d) => d.type === type && d.topic === topic);
+}
+
+/**
  * Consumes events into an idempotent inbox: each event is applied in one transaction together
- * with its (event id, consumer) inbox row, so a redelivered event changes nothing. A message
- * that fails validation, or whose handler keeps failing after retries with backoff, goes to the
- * topic's dead-letter twin with the reason, and the consumer moves on.
+ * with its (event id, consumer) inbox row, so a redelivered event changes nothing. A contract
+ * event of the topic that this consumer did not subscribe to is skipped. A message that fails
+ * validation (an unknown type included), or whose handler keeps failing after retries with
+ * backoff, goes to the topic's dead-letter twin with the reason, and the consumer moves on.
  */
 export class EventConsumer {
   private consumer?: Consumer;
@@ -125,6 +137,10 @@ export class EventConsumer {
       raw = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch {
       return this.deadLetter(topic, partition, message, 'value is not JSON', logger);
+    }
+    if (isUnsubscribedEventOfTopic(raw, topic, definitions)) {
+      consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'ignored' });
+      return 'ignored';
     }
     const validated = await validateEvent(raw, definitions);
     if (!validated.ok) {

@@ -5,7 +5,8 @@ import { Client } from 'pg';
 import { testInfrastructure } from '../infrastructure';
 import { createTestDatabase, testNames, uniqueSuffix, type TestDatabase } from '../isolation';
 import { testKafka } from '../kafka-probe';
-import { spawnTs, type SpawnedProcess } from '../processes';
+import path from 'node:path';
+import { spawnTs, WORKSPACE_ROOT, type SpawnedProcess } from '../processes';
 
 /*
  * The system as a client sees it, for end-to-end tests: one real gateway (apps/gateway/src/main.ts)
@@ -19,6 +20,8 @@ import { spawnTs, type SpawnedProcess } from '../processes';
  */
 
 const GATEWAY_ENTRY = 'apps/gateway/src/main.ts';
+/** Where `nx run portal:build` writes the portal; the harness's gateways serve it at `/`. */
+export const PORTAL_BUILD_DIR = path.join(WORKSPACE_ROOT, 'dist', 'apps', 'portal');
 const READY_TIMEOUT_MS = 60_000;
 
 export const SYSTEM_SERVICES = ['catalog', 'vault', 'ordering', 'delivery', 'settlement'] as const;
@@ -57,6 +60,11 @@ export interface HarnessOptions {
   limits?: RateLimits;
   /** Further gateway instances by name, each with its own limits (same database, secrets and services). */
   extraGateways?: Record<string, RateLimits>;
+  /**
+   * The built portal the gateways serve at `/` (default: PORTAL_BUILD_DIR). When it does not exist
+   * the gateway still starts and its pages answer 503 portal_not_built: API tests need no build.
+   */
+  portalDir?: string;
 }
 
 export interface RequestOptions {
@@ -108,6 +116,7 @@ export interface Account {
 }
 
 export interface ServiceInstance extends HttpTarget {
+  /** The running process (replaced by `SystemHarness.restart`). */
   process: SpawnedProcess;
   database: TestDatabase;
   /** Runs SQL in the service's database. */
@@ -128,6 +137,11 @@ export interface SystemHarness {
   topicPrefix: string;
   /** The wire name of a contract topic in this system: read, or publish to, this one. */
   topic(name: string): string;
+  /**
+   * Ends a service's process with `signal` (SIGKILL: a crash, nothing flushed) and starts it again
+   * with the same port, database and environment; resolves once it is ready again.
+   */
+  restart(name: SystemService, signal?: NodeJS.Signals): Promise<void>;
   /** Runs SQL in the gateway's database. */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Creates the first operator organisation and its admin directly in the database (there is no public sign-up), then logs in. */
@@ -304,6 +318,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
     };
 
     const services: Partial<Record<SystemService, ServiceInstance>> = {};
+    const serviceEnvs: Partial<Record<SystemService, Record<string, string>>> = {};
     await Promise.all(
       wanted.map(async (name, i) => {
         const database = await createTestDatabase(`${name.slice(0, 4)}_${options.label}`);
@@ -319,14 +334,19 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
             VAULT_FINGERPRINT_KEY: secret(),
           });
         }
-        const proc = spawnTs(`apps/${name}/src/main.ts`, {
+        // Delivery calls the vault's internal reveal directly (never through the gateway).
+        const vaultIndex = wanted.indexOf('vault');
+        const deliveryEnv: Record<string, string> = name === 'delivery' && vaultIndex >= 0 ? { VAULT_URL: `http://127.0.0.1:${ports[vaultIndex]}` } : {};
+        serviceEnvs[name] = {
           ...common,
           PORT: String(ports[i]),
           DATABASE_URL: database.url,
           REDIS_URL: infra.redisUrl,
           ...vaultEnv,
+          ...deliveryEnv,
           ...options.serviceEnv?.[name],
-        });
+        };
+        const proc = spawnTs(`apps/${name}/src/main.ts`, serviceEnvs[name]);
         processes.push(proc);
         services[name] = { ...httpTarget(`http://127.0.0.1:${ports[i]}`), process: proc, database, query: (sql, params) => runSql(database.url, sql, params) };
       }),
@@ -350,6 +370,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
         ORDERING_URL: serviceUrl('ordering'),
         DELIVERY_URL: serviceUrl('delivery'),
         SETTLEMENT_URL: serviceUrl('settlement'),
+        PORTAL_DIR: options.portalDir ?? PORTAL_BUILD_DIR,
         ...Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, String(value)])),
       });
       processes.push(proc);
@@ -390,6 +411,15 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
         const instance = services[name];
         if (!instance) throw new Error(`the harness was not asked to start ${name} (options.services)`);
         return instance;
+      },
+      async restart(name, signal = 'SIGKILL') {
+        const instance = services[name];
+        if (!instance) throw new Error(`the harness was not asked to start ${name} (options.services)`);
+        await instance.process.stop(signal);
+        const proc = spawnTs(`apps/${name}/src/main.ts`, serviceEnvs[name]!);
+        processes.push(proc);
+        instance.process = proc;
+        await waitUntilReady(name, instance, proc);
       },
       secrets,
       gatewayDatabase,

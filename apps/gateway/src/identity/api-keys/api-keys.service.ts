@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
-import type { Identity } from '@kami/platform';
+import type { OrganisationType } from '@kami/contracts';
+import type { Identity, Role } from '@kami/platform';
 import { generateApiKey, hashApiKeySecret, parseApiKey, secretsEqual } from '../credentials';
 import { apiKeyNotFound, invalidApiKey } from '../identity.errors';
-import { OrganisationEntity } from '../organisations/organisation.entity';
 import type { ApiKeyDto, CreatedApiKeyDto } from '../dto/identity.dto';
 import { ApiKeyEntity } from './api-key.entity';
+
+/** How stale `lastUsedAt` may be: it is rewritten at most once a minute per key. */
+const LAST_USED_PRECISION_SECONDS = 60;
 
 const toDto = (key: ApiKeyEntity): ApiKeyDto => ({
   id: key.id,
@@ -23,7 +26,6 @@ const toDto = (key: ApiKeyEntity): ApiKeyDto => ({
 export class ApiKeysService {
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    @InjectRepository(OrganisationEntity) private readonly organisations: Repository<OrganisationEntity>,
   ) {}
 
   async create(owner: Identity, name: string): Promise<CreatedApiKeyDto> {
@@ -58,21 +60,34 @@ export class ApiKeysService {
     return toDto(await this.keys.findOneByOrFail({ id }));
   }
 
+  /**
+   * The identity behind a presented key: one indexed read of the key with its organisation (every
+   * API request runs this). `lastUsedAt` is kept to the minute — rewriting the row on every request
+   * would make each storefront call a write and serialise a busy key's requests on its row lock.
+   */
   async authenticate(presented: string): Promise<Identity> {
     const parsed = parseApiKey(presented);
     if (!parsed) throw invalidApiKey();
-    const key = await this.keys
-      .createQueryBuilder('k')
-      .addSelect('k.secretHash')
-      .where('k.prefix = :prefix', { prefix: parsed.prefix })
-      .getOne();
-    if (!key || key.revokedAt || !secretsEqual(key.secretHash, hashApiKeySecret(parsed.secret))) throw invalidApiKey();
-    const organisation = await this.organisations.findOneByOrFail({ id: key.organisationId });
-    // Best effort, not awaited on the request path: a lost update only makes lastUsedAt older.
-    void this.keys.update({ id: key.id }, { lastUsedAt: new Date() }).catch(() => undefined);
+    const rows: { id: string; secret_hash: string; revoked: boolean; roles: Role[]; stale: boolean; organisation_id: string; organisation_type: OrganisationType }[] =
+      await this.keys.query(
+        `SELECT k.id, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, k.roles,
+                k.last_used_at IS NULL OR k.last_used_at < now() - interval '${LAST_USED_PRECISION_SECONDS} seconds' AS stale,
+                o.id AS organisation_id, o.type AS organisation_type
+           FROM api_key k JOIN organisation o ON o.id = k.organisation_id
+          WHERE k.prefix = $1`,
+        [parsed.prefix],
+      );
+    const key = rows[0];
+    if (!key || key.revoked || !secretsEqual(key.secret_hash, hashApiKeySecret(parsed.secret))) throw invalidApiKey();
+    if (key.stale) {
+      // Best effort, not awaited on the request path: a lost update only makes lastUsedAt older.
+      void this.keys
+        .query(`UPDATE api_key SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_PRECISION_SECONDS} seconds')`, [key.id])
+        .catch(() => undefined);
+    }
     return {
-      organisationId: organisation.id,
-      organisationType: organisation.type,
+      organisationId: key.organisation_id,
+      organisationType: key.organisation_type,
       principalType: 'api_key',
       principalId: key.id,
       roles: key.roles,

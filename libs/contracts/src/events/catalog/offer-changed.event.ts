@@ -9,7 +9,16 @@ export const OFFER_STATUSES = ['draft', 'active', 'paused', 'delisted'] as const
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
 /** Why an offer is paused: by its supplier, or by the platform when a precondition lapsed. */
-export const OFFER_PAUSE_REASONS = ['by_supplier', 'by_operator', 'brand_authorisation_revoked', 'brand_authorisation_expired', 'product_retired', 'product_brand_changed'] as const;
+export const OFFER_PAUSE_REASONS = [
+  'by_supplier',
+  'by_operator',
+  'brand_authorisation_revoked',
+  'brand_authorisation_expired',
+  'product_retired',
+  'product_brand_changed',
+  // the supplier's deposit fell below the platform's minimum; resumed by itself once covered again
+  'deposit_insufficient',
+] as const;
 export type OfferPauseReason = (typeof OFFER_PAUSE_REASONS)[number];
 
 export const OFFER_CHANGES = ['created', 'updated', 'activated', 'paused', 'delisted'] as const;

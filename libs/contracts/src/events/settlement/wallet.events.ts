@@ -26,7 +26,11 @@ export class WalletChangedPayload {
   sequence!: number;
 }
 
-/** A supplier's deposit (保证金) against the platform's minimum: the catalog keeps offers active only while it is sufficient. */
+/**
+ * A supplier's deposit (保证金) against the platform's minimum, after the deposit moved, the supplier
+ * registered or the minimum changed. The catalog keeps a supplier's offers active only while the
+ * newest status (by `sequence`) says `covered`.
+ */
 export class DepositStatusChangedPayload {
   @IsUUID()
   supplierId!: string;
@@ -39,13 +43,16 @@ export class DepositStatusChangedPayload {
   @Min(0)
   balance!: number;
 
+  /** The platform's minimum when this status was published, in minor units (0: none). */
   @IsInt()
   @Min(0)
   minimum!: number;
 
+  /** The balance covers the minimum (always true when there is none). */
   @IsBoolean()
-  sufficient!: boolean;
+  covered!: boolean;
 
+  /** Grows with every status published for this supplier: a consumer ignores an older one. */
   @IsInt()
   @Min(1)
   sequence!: number;

@@ -1,10 +1,11 @@
+/** Runs one SQL statement against a service's own database (as `h.service(name).query` does). */
 type Query = <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>;
 
 /*
  * The system's money and stock invariants, read straight from each service's own database (one
  * SQL statement each, so each check sees one consistent snapshot even while events are in flight).
- * Each throws naming whatever is off. Written here rather than imported from apps/settlement/test
- * or apps/vault/test: an app's tests may not import another app's files (module boundaries).
+ * Each throws naming whatever is off. Here rather than in one app's test support: every app's
+ * end-to-end tests check them, and an app's tests may not import another app's files.
  */
 
 /**

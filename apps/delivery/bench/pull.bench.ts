@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
+import { benchCleanup, created, createTestDatabase, marketplace, percentile, roundTo, startSystem, type BenchResult } from '@kami/testing';
+
+/*
+ * `npm run bench:pull`: reseller storefronts pulling codes from their purchased stock, through the
+ * real system — gateway (API key, rate limiter, signed identity), delivery (the (buyer, key) row
+ * and the SKIP LOCKED claim in one transaction), the vault's audited reveal (decrypts the code,
+ * records the reveal) — PostgreSQL, Redis and Kafka.
+ *
+ * One merchant buys STOCK codes of a product into its stock (fulfilment: stock); CLIENTS
+ * storefront clients (one API key each) then each loop POST /api/v1/stock/{productId}/pull with a
+ * new Idempotency-Key until the stock is gone. Latency: request sent → plaintext received.
+ * Baseline in the same run, same clients, same number of codes: `pg-skip-locked`, the same
+ * claim-one-code transaction (insert the key's row, claim the oldest unrevealed code FOR UPDATE
+ * SKIP LOCKED, keep it on the key's row) run by CLIENTS connections straight against a PostgreSQL
+ * table of the same shape and index — no HTTP, no identity, no reveal.
+ *
+ * Human-readable lines per case, then, last, one JSON line as SPEC.md (Performance) describes.
+ */
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+/** Codes bought into stock (one JSON upload holds at most 10,000). */
+const STOCK = Number(process.env.BENCH_STOCK ?? 6_000);
+const WARMUP_PULLS = 200;
+const UNIT_PRICE = 100;
+
+/** CLIENTS loops calling `op` until it reports the stock empty; the first WARMUP_PULLS are not measured. */
+async function drive(system: string, op: (client: number) => Promise<boolean>): Promise<BenchResult> {
+  const latencies: number[] = [];
+  let done = 0;
+  let start = 0;
+  let failures = 0;
+  const client = async (i: number): Promise<void> => {
+    for (;;) {
+      const started = performance.now();
+      const got = await op(i).catch((error: unknown) => {
+        failures += 1;
+        if (failures <= 3) console.error(`${system}: ${String(error)}`);
+        return failures < 100;
+      });
+      if (!got) return;
+      done += 1;
+      if (done === WARMUP_PULLS) start = performance.now();
+      else if (done > WARMUP_PULLS) latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const result: BenchResult = {
+    case: 'pull1',
+    system,
+    opsPerSec: roundTo(latencies.length / elapsed, 1),
+    unitsPerSec: roundTo(latencies.length / elapsed),
+    p50Ms: roundTo(percentile(latencies, 50), 2),
+    p99Ms: roundTo(percentile(latencies, 99), 2),
+  };
+  console.log(
+    `pull1 ${system.padEnd(15)} ${latencies.length} pulls measured in ${elapsed.toFixed(1)} s (after ${WARMUP_PULLS} warm-up): ${result.opsPerSec} pulls/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${failures ? `  (${failures} failed)` : ''}`,
+  );
+  return result;
+}
+
+/** The baseline's table: delivered_code's shape and stock index, and the pull-key table, in a database of its own. */
+async function seedBaseline(pool: Pool, buyerId: string, productId: string): Promise<void> {
+  await pool.query(`
+    CREATE TABLE delivered_code (
+      code_id bigint PRIMARY KEY, buyer_id uuid NOT NULL, product_id uuid NOT NULL, destination text NOT NULL,
+      delivered_at timestamptz NOT NULL DEFAULT now(), first_revealed_at timestamptz, first_reveal_channel text);
+    CREATE INDEX delivered_code_stock_available ON delivered_code (buyer_id, product_id, delivered_at, code_id) WHERE destination = 'stock' AND first_revealed_at IS NULL;
+    CREATE TABLE stock_pull (buyer_id uuid NOT NULL, idempotency_key text NOT NULL, product_id uuid NOT NULL, code_id bigint, PRIMARY KEY (buyer_id, idempotency_key));`);
+  await pool.query(`INSERT INTO delivered_code (code_id, buyer_id, product_id, destination) SELECT g, $1, $2, 'stock' FROM generate_series(1, $3) g`, [buyerId, productId, STOCK]);
+  await pool.query(`VACUUM ANALYZE delivered_code`);
+}
+
+async function baselinePull(pool: Pool, buyerId: string, productId: string): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    const key = randomUUID();
+    await client.query('BEGIN');
+    await client.query(`INSERT INTO stock_pull (buyer_id, idempotency_key, product_id) VALUES ($1, $2, $3)`, [buyerId, key, productId]);
+    const claimed = await client.query(
+      `WITH next AS (
+         SELECT code_id FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND destination = 'stock' AND first_revealed_at IS NULL
+          ORDER BY delivered_at, code_id LIMIT 1 FOR UPDATE SKIP LOCKED),
+       claimed AS (
+         UPDATE delivered_code d SET first_revealed_at = now(), first_reveal_channel = 'stock_pull' FROM next WHERE d.code_id = next.code_id RETURNING d.code_id)
+       UPDATE stock_pull p SET code_id = claimed.code_id FROM claimed WHERE p.buyer_id = $1 AND p.idempotency_key = $3 RETURNING claimed.code_id`,
+      [buyerId, productId, key],
+    );
+    await client.query('COMMIT');
+    return claimed.rowCount === 1;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = Number(process.env.KAMI_BENCH_STARTED_AT) || Date.now();
+  const cleanups = benchCleanup('stopping the benchmark system');
+  console.log(`pull benchmark: ${CLIENTS} storefront clients, ${STOCK} codes of stock each run; ${os.cpus().length} CPUs, Node ${process.version}`);
+  const results: BenchResult[] = [];
+  try {
+    const h = await startSystem({
+      label: 'benchpull',
+      services: ['catalog', 'vault', 'ordering', 'settlement', 'delivery'],
+      // All clients share one address: the benchmark measures pulls, not the limiter.
+      limits: { RATE_LIMIT_PER_IP: 10_000_000, RATE_LIMIT_PER_API_KEY: 10_000_000 },
+    });
+    cleanups.add(() => h.stop());
+    const operator = await h.bootstrapOperator();
+    const m = marketplace(h, operator);
+    const brandId = await m.createBrand();
+    const supplier = await m.authorisedSupplier(brandId, 'Bench Supplier');
+    const product = await m.createProduct(brandId);
+    const offer = await m.offerWithStock(supplier, product.id, [{ minQuantity: 1, unitPrice: UNIT_PRICE }], STOCK);
+    const merchant = await m.fundedMerchant(STOCK * UNIT_PRICE, 'Bench Storefront');
+    const order = await created(m.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: STOCK }], fulfilment: 'stock' }));
+    await m.untilDelivered(merchant, order.id);
+    const keys = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => m.apiKey(merchant, `storefront ${i}`)));
+
+    results.push(
+      await drive('kami', async (i) => {
+        const response = await h.gateway.request('POST', `/api/v1/stock/${product.id}/pull`, { apiKey: keys[i]!.key, headers: { 'Idempotency-Key': randomUUID() } });
+        if (response.status === 200) return true;
+        if (response.status === 409 && response.body?.code === 'stock_exhausted') return false;
+        throw new Error(`pull answered ${response.status}: ${response.text.slice(0, 300)}`);
+      }),
+    );
+
+    const database = await createTestDatabase('benchpull_baseline');
+    cleanups.add(() => database.drop());
+    const pool = new Pool({ connectionString: database.url, max: CLIENTS });
+    // Dropping the database ends idle connections from the server side: not an error here.
+    pool.on('error', () => undefined);
+    cleanups.add(() => pool.end());
+    const buyerId = randomUUID();
+    await seedBaseline(pool, buyerId, product.id);
+    results.push(await drive('pg-skip-locked', () => baselinePull(pool, buyerId, product.id)));
+  } finally {
+    await cleanups.run();
+  }
+  console.log(`total run ${((Date.now() - startedAt) / 1000).toFixed(1)} s, system start included; load average ${os.loadavg()[0]!.toFixed(2)} at the end`);
+  console.log(JSON.stringify({ bench: 'pull', results }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

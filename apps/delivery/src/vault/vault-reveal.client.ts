@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, SERVICE_CONFIG, SERVICE_TOKEN_HEADER, signServiceToken } from '@kami/platform';
+import type { DeliveryConfig } from '../config/delivery.config';
+
+export type RevealChannel = 'portal' | 'api' | 'stock_pull' | 'webhook';
+
+/** One revealed code as the vault answers it. Plaintext: never log, never put in an error or event. */
+export interface RevealedCode {
+  codeId: string;
+  offerId: string;
+  orderId: string | null;
+  lineId: string;
+  code: string;
+  pin?: string;
+  serial?: string;
+  redemptionUrl?: string;
+  expiresAt: string | null;
+}
+
+export interface RevealRequest {
+  buyerId: string;
+  codeIds: string[];
+  channel: RevealChannel;
+  /** Who at the buyer asked (user or API key id), for the vault's audit record. */
+  actor?: string;
+  purpose?: string;
+}
+
+/** The most codes one vault reveal hands out (the vault's MAX_REVEAL_CODES). */
+export const MAX_CODES_PER_REVEAL = 1_000;
+
+/**
+ * The one way delivery gets plaintext: the vault's audited reveal (POST /internal/v1/reveals, a
+ * service token signed for the vault). Larger requests are split into reveals of at most 1,000
+ * codes. Neither the request nor the answer is logged; a failure names no code.
+ */
+@Injectable()
+export class VaultRevealClient {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: DeliveryConfig) {}
+
+  async reveal(request: RevealRequest): Promise<RevealedCode[]> {
+    const revealed: RevealedCode[] = [];
+    for (let i = 0; i < request.codeIds.length; i += MAX_CODES_PER_REVEAL) {
+      revealed.push(...(await this.revealChunk({ ...request, codeIds: request.codeIds.slice(i, i + MAX_CODES_PER_REVEAL) })));
+    }
+    return revealed;
+  }
+
+  private async revealChunk(request: RevealRequest): Promise<RevealedCode[]> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.config.VAULT_URL}/internal/v1/reveals`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', this.config.INTERNAL_IDENTITY_SECRET),
+        },
+        body: JSON.stringify({ buyerId: request.buyerId, codeIds: request.codeIds, channel: request.channel, actor: request.actor, purpose: request.purpose }),
+        signal: AbortSignal.timeout(this.config.VAULT_TIMEOUT_MS),
+      });
+    } catch {
+      throw vaultUnavailable();
+    }
+    if (response.status !== 200) {
+      // 404: a code is not (or no longer) sold to this buyer; anything else: the vault cannot answer now.
+      await response.body?.cancel();
+      if (response.status === 404) throw new DomainError('codes_not_available', 409, 'Some of these codes cannot be revealed to you.');
+      throw vaultUnavailable();
+    }
+    return ((await response.json()) as { codes: RevealedCode[] }).codes;
+  }
+}
+
+const vaultUnavailable = (): DomainError => new DomainError('vault_unavailable', 503, 'The code vault cannot be reached right now; try again shortly.', { retryable: true });
