@@ -3,7 +3,7 @@
 // (unit, integration and e2e against the real PostgreSQL, Redis and Kafka). Non-zero on any failure.
 // Extra arguments go to nx, e.g. `npm test -- --projects=gateway`. The portal's browser tests need
 // Chromium: ensure-chromium.mjs finds it or installs Debian's package first (when the run includes them).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT, stackUp } from '../stack/stack-lib.mjs';
@@ -41,11 +41,43 @@ const env = {
   TEST_REDIS_URL: process.env.TEST_REDIS_URL ?? stackEnv.REDIS_URL,
   TEST_KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? stackEnv.KAFKA_BROKERS,
 };
+/**
+ * Jest's failure blocks (`● suite › test` and what follows) and FAIL lines, repeated at the end of a
+ * failed run: nx prints each task's output in turn, so a failure is otherwise buried mid-log, and a
+ * CI page often keeps only the tail.
+ */
+function failureDigest(output, maxChars = 12_000) {
+  const lines = output.split('\n');
+  const picked = [];
+  for (let i = 0; i < lines.length; i++) {
+    const plain = lines[i].replace(/\u001b\[[0-9;]*m/g, '');
+    if (/^\s*FAIL\s/.test(plain) || /^\s*(✖|×|error)\s/.test(plain)) picked.push(lines[i]);
+    else if (/^\s*● (?!Console)/.test(plain)) picked.push(...lines.slice(i, i + 30), '');
+  }
+  const digest = picked.join('\n');
+  return digest.length > maxChars ? `${digest.slice(0, maxChars)}\n…` : digest;
+}
+
 const nx = path.join(ROOT, 'node_modules/.bin/nx');
-const result = spawnSync(nx, ['run-many', '-t', 'lint', 'typecheck', 'test', '--outputStyle=static', ...process.argv.slice(2)], {
+const child = spawn(nx, ['run-many', '-t', 'lint', 'typecheck', 'test', '--outputStyle=static', ...process.argv.slice(2)], {
   cwd: ROOT,
   env,
-  stdio: 'inherit',
+  stdio: ['inherit', 'pipe', 'pipe'],
 });
-console.log(`npm test finished in ${((performance.now() - started) / 1000).toFixed(0)} s with exit code ${result.status}`);
-process.exit(result.status ?? 1);
+let output = '';
+for (const [stream, sink] of [
+  [child.stdout, process.stdout],
+  [child.stderr, process.stderr],
+]) {
+  stream.on('data', (chunk) => {
+    sink.write(chunk);
+    output += chunk.toString('utf8');
+  });
+}
+const status = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+if (status !== 0) {
+  const digest = failureDigest(output);
+  if (digest) console.log(`\n==== what failed (repeated from above) ====\n${digest}\n==== end of what failed ====`);
+}
+console.log(`npm test finished in ${((performance.now() - started) / 1000).toFixed(0)} s with exit code ${status}`);
+process.exit(status);
