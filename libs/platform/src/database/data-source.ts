@@ -27,7 +27,9 @@ export function serviceDataSourceOptions(options: ServiceDataSourceOptions): Dat
     migrationsTableName: 'platform_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'migration'],
+    // Not 'error': TypeORM would print a failed query with its parameters (secrets, sealed codes) to
+    // the console, outside the service's redacting logger. The caller's error is logged there anyway.
+    logging: ['migration'],
     applicationName: `kami-${options.service}`,
     extra: { max: options.poolSize ?? 10 },
   };
