@@ -211,18 +211,36 @@ describe('low-stock alerts and auto-restock', () => {
     expect(orders.body.items).toHaveLength(2);
   }, 180_000);
 
-  it('a restock the rule cannot afford is refused by ordering and recorded, nothing ordered', async () => {
+  it('a restock the rule cannot afford is refused and recorded, nothing ordered; the next waits (backoff) until the rule changes', async () => {
     const offer = await productWithOffer(5);
     const merchant = await m.fundedMerchant(2 * UNIT_PRICE);
     await buyIntoStock(merchant, offer.offerId, 2);
+    const restockRule = (): Promise<JsonBody> => stock(merchant, 'GET', `/${offer.productId}/restock-rule`).then((r) => r.body);
     await stock(merchant, 'PUT', `/${offer.productId}/restock-rule`, { belowQuantity: 2, orderQuantity: 3, maxUnitPrice: UNIT_PRICE - 1 });
     expect((await pull(merchant, offer.productId, randomUUID())).status).toBe(200);
-    const rule = await eventually(
-      () => stock(merchant, 'GET', `/${offer.productId}/restock-rule`).then((r) => r.body),
-      (r) => r.lastRequest?.status === 'refused',
-      { what: 'the restock request refused' },
-    );
+    const rule = await eventually(restockRule, (r) => r.lastRequest?.status === 'refused', { what: 'the restock request refused' });
     expect(rule.lastRequest).toMatchObject({ status: 'refused', refusalCode: 'price_above_limit', orderId: null });
+    // The default wait after one refusal is a minute.
+    expect(Date.parse(rule.retryAfter) - Date.parse(rule.lastRequest.updatedAt)).toBe(60_000);
+
+    // Still below the rule's 2, but within the wait: the pull asks for nothing (the request is
+    // written in the pull's own transaction, so it would show at once).
+    expect((await pull(merchant, offer.productId, randomUUID())).status).toBe(200);
+    expect(await restockRule()).toMatchObject({ lastRequest: { requestId: rule.lastRequest.requestId }, retryAfter: rule.retryAfter });
+
+    // The merchant raises the price limit: the wait is over, and the next pull (of an empty stock) asks
+    // again. The wallet is empty now, so ordering refuses it for the balance, and the wait starts over.
+    const changed = await stock(merchant, 'PUT', `/${offer.productId}/restock-rule`, { belowQuantity: 2, orderQuantity: 3, maxUnitPrice: UNIT_PRICE });
+    expect(changed.body.retryAfter).toBeNull();
+    expect((await pull(merchant, offer.productId, randomUUID())).body.code).toBe('stock_exhausted');
+    const again = await eventually(restockRule, (r) => r.lastRequest?.requestId !== rule.lastRequest.requestId && r.lastRequest?.status === 'refused', {
+      what: 'the second restock request refused',
+    });
+    expect(again.lastRequest).toMatchObject({ refusalCode: 'insufficient_balance', orderId: null });
+    expect(again.retryAfter).not.toBeNull();
+    expect((await pull(merchant, offer.productId, randomUUID())).body.code).toBe('stock_exhausted');
+    expect((await restockRule()).lastRequest.requestId).toBe(again.lastRequest.requestId);
+    // Only the merchant's own purchase is an order: the refusals ordered nothing.
     expect((await h.gateway.request('GET', `/api/v1/orders?productId=${offer.productId}`, { token: merchant.token })).body.items).toHaveLength(1);
   }, 120_000);
 });

@@ -83,4 +83,20 @@ export class DeliveryConfig extends ServiceConfig {
   @Min(60)
   @Max(7 * 86_400)
   RESTOCK_REQUEST_TIMEOUT_SECONDS = 3_600;
+
+  /**
+   * After an auto-restock request that came to nothing (refused, or its order cancelled), the next
+   * waits this long (seconds), doubling with each one in a row up to RESTOCK_RETRY_MAX_SECONDS.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RESTOCK_RETRY_BASE_SECONDS = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400)
+  RESTOCK_RETRY_MAX_SECONDS = 3_600;
 }

@@ -6,6 +6,7 @@ import { Messaging, SERVICE_CONFIG } from '@kami/platform';
 import type { DeliveryConfig } from '../config/delivery.config';
 import type { RestockRequestDto, RestockRequestStatus, RestockRuleDto, RestockRuleInputDto } from './stock.dto';
 import { restockRuleNotFound } from './stock.errors';
+import { restockRetryAt } from './restock-backoff';
 
 export interface RestockRule {
   belowQuantity: number;
@@ -32,6 +33,8 @@ interface RequestRow {
 }
 
 const IN_FLIGHT = `status IN ('requested', 'placed')`;
+/** Requests that came to nothing: they count towards the backoff. */
+const CAME_TO_NOTHING = `status IN ('refused', 'cancelled')`;
 
 /**
  * Auto-restock: per (merchant, product) a rule "below N codes, order M at most P fen each". A
@@ -39,7 +42,8 @@ const IN_FLIGHT = `status IN ('requested', 'placed')`;
  * for the order (delivery.restock.requested, in the pull's transaction); ordering answers placed
  * or refused, and the order's end (delivered into stock, or cancelled) closes the request. At most
  * one request per product is in flight (a partial unique index), and one left without an answer
- * for RESTOCK_REQUEST_TIMEOUT_SECONDS stops blocking the next.
+ * for RESTOCK_REQUEST_TIMEOUT_SECONDS stops blocking the next. After requests that came to nothing
+ * (refused, or the order cancelled) the next one waits, doubling (restock-backoff.ts).
  */
 @Injectable()
 export class Restock {
@@ -63,6 +67,7 @@ export class Restock {
          FROM restock_request WHERE buyer_id = $1 AND product_id = $2 ORDER BY requested_at DESC LIMIT 1`,
       [buyerId, productId],
     );
+    const retryAt = await this.retryAt(manager, buyerId, productId);
     return {
       productId,
       belowQuantity: rule.below_quantity,
@@ -70,6 +75,7 @@ export class Restock {
       maxUnitPrice: Number(rule.max_unit_price),
       updatedAt: rule.updated_at.toISOString(),
       lastRequest: requests[0] ? toRequest(requests[0]) : null,
+      retryAfter: retryAt?.toISOString() ?? null,
     };
   }
 
@@ -104,13 +110,17 @@ export class Restock {
     return row && { belowQuantity: row.below_quantity, orderQuantity: row.order_quantity, maxUnitPrice: Number(row.max_unit_price) };
   }
 
-  /** Asks ordering for the rule's order unless one of the product is in flight (in the caller's transaction). */
+  /**
+   * Asks ordering for the rule's order unless one of the product is in flight or the backoff after
+   * requests that came to nothing has not passed yet (in the caller's transaction).
+   */
   async request(manager: EntityManager, buyerId: string, productId: string, rule: RestockRule): Promise<void> {
     await manager.query(
       `UPDATE restock_request SET status = 'expired', updated_at = now()
         WHERE buyer_id = $1 AND product_id = $2 AND ${IN_FLIGHT} AND requested_at < now() - make_interval(secs => $3)`,
       [buyerId, productId, this.config.RESTOCK_REQUEST_TIMEOUT_SECONDS],
     );
+    if ((await this.retryAt(manager, buyerId, productId)) !== null) return;
     const requestId = randomUUID();
     const inserted: unknown[] = await manager.query(
       `INSERT INTO restock_request (request_id, buyer_id, product_id, quantity, max_unit_price) VALUES ($1, $2, $3, $4, $5)
@@ -152,6 +162,24 @@ export class Restock {
       [answer.requestId, answer.code, answer.detail ?? null, answer.buyerId],
     );
     if (updated.length > 0) this.logger.warn({ requestId: answer.requestId, buyerId: answer.buyerId, code: answer.code }, 'restock order refused by ordering');
+  }
+
+  /**
+   * Until when the next request of the product waits: the requests that came to nothing since the
+   * last delivered one and since the rule last changed, counted and timed by the database's clock.
+   */
+  private async retryAt(manager: EntityManager, buyerId: string, productId: string): Promise<Date | null> {
+    const [row]: { failures: number; last_failed_at: Date | null; now: Date }[] = await manager.query(
+      `SELECT count(*)::int AS failures, max(r.updated_at) AS last_failed_at, now() AS now
+         FROM restock_request r
+        WHERE r.buyer_id = $1 AND r.product_id = $2 AND r.${CAME_TO_NOTHING}
+          AND r.requested_at > COALESCE((SELECT rr.updated_at FROM restock_rule rr WHERE rr.buyer_id = $1 AND rr.product_id = $2), '-infinity')
+          AND r.requested_at > COALESCE(
+                (SELECT max(d.requested_at) FROM restock_request d WHERE d.buyer_id = $1 AND d.product_id = $2 AND d.status = 'delivered'),
+                '-infinity')`,
+      [buyerId, productId],
+    );
+    return restockRetryAt(row.failures, row.last_failed_at, this.config.RESTOCK_RETRY_BASE_SECONDS, this.config.RESTOCK_RETRY_MAX_SECONDS, row.now);
   }
 
   /** The restock order ended: its codes are in stock (delivered) or it will never come (cancelled). */

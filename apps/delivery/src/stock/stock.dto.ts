@@ -76,6 +76,12 @@ export class RestockRuleDto extends RestockRuleInputDto {
   @ApiProperty() productId!: string;
   @ApiProperty() updatedAt!: string;
   @ApiPropertyOptional({ type: RestockRequestDto, nullable: true, description: 'the newest request of this product' }) lastRequest!: RestockRequestDto | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      'after requests in a row that came to nothing (refused, or the order cancelled), no new request before this time (the wait doubles each time; a delivered restock or a change of the rule resets it); null: the next low pull asks at once',
+  })
+  retryAfter!: string | null;
 }
 
 export class PulledCodeDto {

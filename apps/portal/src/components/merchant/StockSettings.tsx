@@ -141,6 +141,7 @@ export function StockSettings({ productId, productName, threshold, onSaved }: { 
           ) : (
             <p className="muted">{t('merchant.stock.rule.noRequest')}</p>
           )}
+          {rule.data.retryAfter ? <p className="muted">{t('merchant.stock.rule.retryAfter', { time: dateTime(rule.data.retryAfter) })}</p> : null}
         </div>
       ) : null}
     </section>

@@ -176,6 +176,7 @@ export const merchantEn: Record<MerchantMessageKey, string> = {
   'merchant.stock.rule.deleted': 'Rule deleted.',
   'merchant.stock.rule.last': 'Latest restock',
   'merchant.stock.rule.noRequest': 'No restock yet.',
+  'merchant.stock.rule.retryAfter': 'The last restocks were not ordered, so the next one waits until {time}. Saving the rule (for example with a higher price limit after a top-up) lets it try again at once.',
   'merchant.stock.rule.refused': 'Not ordered: {reason}',
   'merchant.stock.rule.order.link': 'Open the order',
   'merchant.restockStatus.requested': 'Requested',

@@ -174,6 +174,7 @@ export const merchantZh = {
   'merchant.stock.rule.deleted': '规则已删除。',
   'merchant.stock.rule.last': '最近一次补货',
   'merchant.stock.rule.noRequest': '还没有触发过补货。',
+  'merchant.stock.rule.retryAfter': '最近的补货没有下单成功，下一次补货将在 {time} 之后进行。重新保存规则（例如充值后或提高最高单价后）可以立即重试。',
   'merchant.stock.rule.refused': '未下单：{reason}',
   'merchant.stock.rule.order.link': '查看订单',
   'merchant.restockStatus.requested': '已请求',

@@ -151,6 +151,8 @@ export interface RestockRule {
     requestedAt: string;
     updatedAt: string;
   } | null;
+  /** After refused or cancelled restocks in a row, no new one before this time (null: at once). */
+  retryAfter: string | null;
 }
 
 export interface ApiKey {
