@@ -122,6 +122,53 @@ describe('sessions', () => {
     // The same on a route the gateway forwards.
     expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: badTokens.expired }), 401, 'session_expired');
   });
+
+  const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+  const refresh = (credentials: { token: string } | { apiKey: string }): Promise<ApiResponse> =>
+    h.gateway.request('POST', '/api/v1/identity/sessions/refresh', credentials);
+
+  it('refreshes a session: a fresh token for the same user, keeping the login time; API keys and expired tokens cannot', async () => {
+    const login = await h.login(merchant.email, merchant.password);
+    const first = payloadOf(login.body.accessToken);
+    expect(first.auth_time).toBe(first.iat);
+
+    const refreshed = await refresh({ token: login.body.accessToken });
+    expect(refreshed.status).toBe(201);
+    expect(refreshed.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 });
+    expect(payloadOf(refreshed.body.accessToken)).toMatchObject({ sub: first.sub, org: merchant.organisationId, auth_time: first.auth_time });
+    const me = await h.gateway.request('GET', '/api/v1/identity/me', { token: refreshed.body.accessToken });
+    expect(me.body).toMatchObject({ organisationId: merchant.organisationId, principalId: first.sub, principalType: 'user' });
+
+    expectProblem(await refresh({ apiKey: (await createApiKey(merchant)).key }), 403, 'forbidden_for_api_keys');
+    const now = Math.floor(Date.now() / 1000);
+    const expired = signJwt({ ...first, iat: now - 1000, exp: now - 100 }, h.secrets.jwt);
+    expectProblem(await refresh({ token: expired }), 401, 'session_expired');
+    expectProblem(await h.gateway.request('POST', '/api/v1/identity/sessions/refresh'), 401, 'unauthenticated');
+  });
+
+  it('ends a session at its maximum age from the login, whatever the refreshes, and when its user is gone', async () => {
+    const login = await h.login(merchant.email, merchant.password);
+    const claims = payloadOf(login.body.accessToken);
+    const now = Math.floor(Date.now() / 1000);
+    const withLoginAt = (authTime: number, sub = claims.sub): string =>
+      signJwt({ ...claims, sub, auth_time: authTime, iat: now - 60, exp: now + 300 }, h.secrets.jwt);
+    const maxAge = 12 * 3600;
+
+    // 100 s before the maximum age: refreshed, but the new token ends with the session.
+    const nearTheEnd = await refresh({ token: withLoginAt(now - maxAge + 100) });
+    expect(nearTheEnd.status).toBe(201);
+    expect(nearTheEnd.body.expiresIn).toBeGreaterThan(90);
+    expect(nearTheEnd.body.expiresIn).toBeLessThanOrEqual(100);
+    expect(payloadOf(nearTheEnd.body.accessToken).exp).toBe(now + 100);
+
+    // Past it, a token (even one not expired itself) is neither renewed nor accepted.
+    const tooOld = withLoginAt(now - maxAge - 1);
+    expectProblem(await refresh({ token: tooOld }), 401, 'session_expired');
+    expectProblem(await h.gateway.request('GET', '/api/v1/identity/me', { token: tooOld }), 401, 'session_expired');
+
+    // A token of a user that does not exist (removed) is not renewed either.
+    expectProblem(await refresh({ token: withLoginAt(now, randomUUID()) }), 401, 'session_expired');
+  });
 });
 
 describe('API keys', () => {

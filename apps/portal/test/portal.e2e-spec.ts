@@ -63,6 +63,43 @@ it('shows the login page first, with labelled controls, within the time budget',
   await page.close();
 });
 
+it('renews the session of a user who is active, and sends an idle one back to the login page', async () => {
+  // The page's clock is Playwright's: the test moves it forward instead of waiting 15 minutes
+  // (in a context of its own: the clock is the context's).
+  const page = await browser.isolatedPage();
+  await page.clock.install();
+  await page.goto('/', { waitUntil: 'domcontentloaded' });
+  await logIn(page, merchant.email, merchant.password);
+  const storedToken = (): Promise<string | null> => page.evaluate(() => window.localStorage.getItem('kami.session'));
+  const claimsOf = (token: string | null): Record<string, unknown> => JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString('utf8'));
+  const first = await storedToken();
+
+  // The user does something, then 14½ of the token's 15 minutes pass: the portal renews it.
+  await page.keyboard.press('Shift');
+  const renewal = page.waitForResponse((response) => response.url().endsWith('/api/v1/identity/sessions/refresh'));
+  await page.clock.fastForward('14:30');
+  const answer = await renewal;
+  expect(answer.status()).toBe(201);
+  const renewed = ((await answer.json()) as { accessToken: string }).accessToken;
+  await page.waitForFunction((token) => window.localStorage.getItem('kami.session') === token, renewed);
+  expect(claimsOf(renewed)).toMatchObject({ sub: claimsOf(first).sub, auth_time: claimsOf(first).auth_time });
+  await expect(page.getByRole('button', { name: LABELS.logout }).isVisible()).resolves.toBe(true);
+
+  // Nobody touches the page until the renewed token runs out: past its renewal time nothing is
+  // renewed, and at its expiry the login page says why.
+  const laterRenewals: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/v1/identity/sessions/refresh')) laterRenewals.push(request.url());
+  });
+  await page.clock.fastForward('00:20');
+  await page.clock.fastForward('15:00');
+  await emailField(page).waitFor({ state: 'visible' });
+  expect(laterRenewals).toEqual([]);
+  await expect(page.getByText(/^(登录已过期，请重新登录。|Your session has expired\. Please log in again\.)$/).isVisible()).resolves.toBe(true);
+  expect(await storedToken()).toBeNull();
+  await page.context().close();
+});
+
 it('logs a merchant in and switches between Chinese and English, screenshotting both', async () => {
   const page = await browser.open('/');
   await emailField(page).waitFor({ state: 'visible' });

@@ -60,6 +60,8 @@ export interface BrowserSession {
   context: BrowserContext;
   /** A new page in the session's context (every page reports its console errors here). */
   newPage(): Promise<Page>;
+  /** A new page in a context of its own: its own storage, and a clock (`page.clock`) the other pages do not share. */
+  isolatedPage(): Promise<Page>;
   /** A new page, navigated to `path` of the base URL; resolves once the DOM is loaded. */
   open(path: string): Promise<Page>;
   /** Console errors and uncaught exceptions of every page so far. */
@@ -91,8 +93,10 @@ export async function launchBrowser(options: BrowserOptions): Promise<BrowserSes
   const problems: BrowserProblem[] = [];
   const screenshotDir = options.screenshotDir ?? SCREENSHOT_DIR;
   let context: BrowserContext;
+  const newContext = (): Promise<BrowserContext> =>
+    browser.newContext({ baseURL: options.baseUrl, locale: 'zh-CN', viewport: { width: 1280, height: 800 }, ...options.context });
   try {
-    context = await browser.newContext({ baseURL: options.baseUrl, locale: 'zh-CN', viewport: { width: 1280, height: 800 }, ...options.context });
+    context = await newContext();
   } catch (error) {
     await browser.close();
     throw error;
@@ -106,6 +110,11 @@ export async function launchBrowser(options: BrowserOptions): Promise<BrowserSes
   context.on('page', watch);
 
   const newPage = async (): Promise<Page> => context.newPage();
+  const isolatedPage = async (): Promise<Page> => {
+    const own = await newContext();
+    own.on('page', watch);
+    return own.newPage();
+  };
   const busySelector = options.busySelector ?? '[aria-busy="true"]';
   const settle = async (page: Page): Promise<void> => {
     await page.waitForLoadState('networkidle');
@@ -117,6 +126,7 @@ export async function launchBrowser(options: BrowserOptions): Promise<BrowserSes
     browser,
     context,
     newPage,
+    isolatedPage,
     async open(target) {
       const page = await newPage();
       await page.goto(target, { waitUntil: 'domcontentloaded' });
@@ -137,7 +147,7 @@ export async function launchBrowser(options: BrowserOptions): Promise<BrowserSes
       page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime as number | undefined),
     async close() {
       await context.close().catch(() => undefined);
-      await browser.close();
+      await browser.close(); // and the isolated pages' contexts with it
     },
   };
 }

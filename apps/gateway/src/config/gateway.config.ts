@@ -29,6 +29,16 @@ export class GatewayConfig extends ServiceConfig {
   @Max(86_400)
   JWT_TTL_SECONDS = 900;
 
+  /**
+   * The longest a portal session lives from its login, refreshes included (seconds): the portal
+   * refreshes its token while the user is active, and after this long asks for the password again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86_400)
+  SESSION_MAX_AGE_SECONDS = 43_200;
+
   /** Requests one client IP may make per window. */
   @Transform(toInt)
   @IsInt()

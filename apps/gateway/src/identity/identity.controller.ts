@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access, CurrentIdentity, Idempotent, Public, type Identity } from '@kami/platform';
@@ -35,6 +35,19 @@ export class IdentityController {
   @ApiCreatedResponse({ type: SessionDto })
   login(@Body() body: LoginDto): Promise<SessionDto> {
     return this.sessions.login(body.email, body.password);
+  }
+
+  @Access({ apiKeys: false })
+  @Post('sessions/refresh')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Trade a valid portal session token for a fresh one (the portal does this while the user is active); 401 session_expired once the session is older than SESSION_MAX_AGE_SECONDS or the user is gone',
+  })
+  @ApiCreatedResponse({ type: SessionDto })
+  refresh(@Headers('authorization') authorization: string): Promise<SessionDto> {
+    // The guard has verified a user session (API keys are refused): the header holds its bearer token.
+    return this.sessions.refresh(authorization.replace(/^Bearer\s+/i, ''));
   }
 
   @Get('me')

@@ -8,6 +8,8 @@ export interface SessionClaims {
   roles: Role[];
   /** seconds since the epoch */
   exp: number;
+  /** when the token was issued, seconds since the epoch */
+  iat?: number;
 }
 
 const TYPES: readonly OrganisationType[] = ['merchant', 'supplier', 'operator'];
@@ -27,7 +29,9 @@ export function decodeClaims(token: string): SessionClaims | null {
     const payload = JSON.parse(base64UrlDecode(parts[1])) as Partial<SessionClaims>;
     if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.exp !== 'number') return null;
     if (!payload.orgType || !TYPES.includes(payload.orgType)) return null;
-    return { sub: payload.sub, org: payload.org, orgType: payload.orgType, roles: Array.isArray(payload.roles) ? payload.roles : [], exp: payload.exp };
+    const claims: SessionClaims = { sub: payload.sub, org: payload.org, orgType: payload.orgType, roles: Array.isArray(payload.roles) ? payload.roles : [], exp: payload.exp };
+    if (typeof payload.iat === 'number') claims.iat = payload.iat;
+    return claims;
   } catch {
     return null;
   }

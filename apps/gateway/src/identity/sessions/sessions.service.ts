@@ -16,9 +16,21 @@ interface SessionClaims {
   org: string;
   orgType: Identity['organisationType'];
   roles: Identity['roles'];
+  /** When the user logged in with the password (seconds since the epoch); kept across refreshes. */
+  auth_time?: number;
 }
 
-/** Portal sessions: email + password in, a short-lived JWT out. */
+/** The verified claims, with what the JWT library adds. */
+type VerifiedClaims = SessionClaims & { auth_time: number; iat?: number; exp: number };
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Portal sessions: email + password in, a short-lived JWT out. While the user is active the portal
+ * trades its token for a fresh one (refresh); the user and organisation are read again then, so a
+ * removed user or changed roles take effect at the next refresh, and no token outlives
+ * SESSION_MAX_AGE_SECONDS from the login.
+ */
 @Injectable()
 export class SessionsService {
   constructor(
@@ -33,20 +45,51 @@ export class SessionsService {
     // Verify against a dummy hash when the user is unknown: same work, same answer, no email oracle.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) throw invalidCredentials();
-    const organisation = await this.organisations.findOneByOrFail({ id: user.organisationId });
-    const claims: SessionClaims = { sub: user.id, org: organisation.id, orgType: organisation.type, roles: user.roles };
-    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.JWT_TTL_SECONDS, audience: 'kami-portal', issuer: 'kami-gateway' });
-    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_SECONDS };
+    return this.issue(user, nowSeconds());
+  }
+
+  /** A fresh token for a valid session token, within the session's maximum age; otherwise 401 session_expired. */
+  async refresh(token: string): Promise<SessionDto> {
+    const claims = await this.verify(token);
+    const user = await this.users.findOneBy({ id: claims.sub });
+    if (!user || user.organisationId !== claims.org) throw sessionExpired();
+    return this.issue(user, claims.auth_time);
   }
 
   async identify(token: string): Promise<Identity> {
-    let claims: SessionClaims;
+    const claims = await this.verify(token);
+    return { organisationId: claims.org, organisationType: claims.orgType, principalType: 'user', principalId: claims.sub, roles: claims.roles };
+  }
+
+  private async verify(token: string): Promise<VerifiedClaims> {
+    let claims: SessionClaims & { iat?: number; exp: number };
     try {
-      claims = await this.jwt.verifyAsync<SessionClaims>(token, { audience: 'kami-portal', issuer: 'kami-gateway', algorithms: ['HS256'] });
+      claims = await this.jwt.verifyAsync<SessionClaims & { iat?: number; exp: number }>(token, { audience: 'kami-portal', issuer: 'kami-gateway', algorithms: ['HS256'] });
     } catch {
       throw sessionExpired();
     }
-    if (!ORGANISATION_TYPES.includes(claims.orgType) || !claims.roles.every((r) => ROLES.includes(r))) throw sessionExpired();
-    return { organisationId: claims.org, organisationType: claims.orgType, principalType: 'user', principalId: claims.sub, roles: claims.roles };
+    if (!ORGANISATION_TYPES.includes(claims.orgType) || !Array.isArray(claims.roles) || !claims.roles.every((r) => ROLES.includes(r))) throw sessionExpired();
+    // Tokens from before auth_time existed count from their issue time.
+    const authTime = claims.auth_time ?? claims.iat ?? 0;
+    if (nowSeconds() >= authTime + this.config.SESSION_MAX_AGE_SECONDS) throw sessionExpired();
+    return { ...claims, auth_time: authTime };
+  }
+
+  /** A token for the user as stored now, expiring after JWT_TTL_SECONDS or at the session's maximum age. */
+  private async issue(user: UserEntity, authTime: number): Promise<SessionDto> {
+    const organisation = await this.organisations.findOneByOrFail({ id: user.organisationId });
+    const now = nowSeconds();
+    const exp = Math.min(now + this.config.JWT_TTL_SECONDS, authTime + this.config.SESSION_MAX_AGE_SECONDS);
+    const claims: SessionClaims & { iat: number; exp: number } = {
+      sub: user.id,
+      org: organisation.id,
+      orgType: organisation.type,
+      roles: user.roles,
+      auth_time: authTime,
+      iat: now,
+      exp,
+    };
+    const accessToken = await this.jwt.signAsync(claims, { audience: 'kami-portal', issuer: 'kami-gateway' });
+    return { accessToken, tokenType: 'Bearer', expiresIn: exp - now };
   }
 }
