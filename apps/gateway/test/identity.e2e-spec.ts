@@ -321,6 +321,38 @@ describe('organisation types and roles', () => {
   });
 });
 
+describe('operators look organisations up', () => {
+  const list = (token: string, query: string): Promise<ApiResponse> => h.gateway.request('GET', `/api/v1/identity/organisations?${query}`, { token });
+
+  it('by type and part of the name, sorted by name and paged; by ids; merchants and suppliers cannot', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const names = [`卡源 ${tag} B`, `卡源 ${tag} A`, `卡源 ${tag} C`];
+    const suppliers = await Promise.all(names.map((name) => h.createAccount(operator.token, 'supplier', name)));
+    const merchantOfTag = await h.createAccount(operator.token, 'merchant', `卡源 ${tag} merchant`);
+
+    const first = await list(operator.token, `type=supplier&q=${encodeURIComponent(tag)}&limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((o: JsonBody) => [o.name, o.type])).toEqual([
+      [`卡源 ${tag} A`, 'supplier'],
+      [`卡源 ${tag} B`, 'supplier'],
+    ]);
+    const second = await list(operator.token, `type=supplier&q=${encodeURIComponent(tag)}&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ items: [expect.objectContaining({ name: `卡源 ${tag} C`, id: suppliers[2]!.organisationId })], nextCursor: null });
+
+    // A LIKE wildcard in the search is a plain character.
+    expect((await list(operator.token, `q=${encodeURIComponent(`${tag}%`)}`)).body.items).toEqual([]);
+
+    const byIds = await list(operator.token, `ids=${suppliers[0]!.organisationId},${merchantOfTag.organisationId}`);
+    expect(byIds.body.items.map((o: JsonBody) => o.id).sort()).toEqual([suppliers[0]!.organisationId, merchantOfTag.organisationId].sort());
+
+    expectProblem(await list(merchant.token, 'type=supplier'), 403, 'forbidden_organisation_type');
+    expectProblem(await list(supplier.token, 'type=supplier'), 403, 'forbidden_organisation_type');
+    expectProblem(await list(operator.token, 'ids=not-a-uuid'), 400, 'validation_failed');
+    expectProblem(await list(operator.token, 'type=reseller'), 400, 'validation_failed');
+    expectProblem(await list(operator.token, 'cursor=garbage'), 400, 'invalid_cursor');
+  });
+});
+
 describe('input validation', () => {
   it('answers malformed JSON with malformed_json', async () => {
     const response = await h.gateway.request('POST', '/api/v1/identity/sessions', { rawJson: '{"email": "a@b.c", "password": ' });

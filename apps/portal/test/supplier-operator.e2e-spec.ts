@@ -155,6 +155,8 @@ it('lets an operator approve a brand authorisation, after which the supplier’s
   await go(page, '/operator/approvals');
   const item = page.locator('li.approval').filter({ hasText: brandName });
   await item.waitFor({ state: 'visible' });
+  // Named, not a bare id.
+  await item.getByText('Supplier: 新晋供应商').waitFor({ state: 'visible' });
   await browser.screenshot(page, 'operator-approvals-pending-en');
   await item.getByRole('button', { name: `Approve ${brandName}` }).click();
   await page.getByText(`The authorisation for ${brandName} is approved.`).waitFor({ state: 'visible' });
@@ -198,6 +200,21 @@ it('lets an operator approve a brand authorisation, after which the supplier’s
   expect(quote.body.lines.map((l: { offerId: string }) => l.offerId)).toEqual([created.id]);
   expect(quote.body.total).toBe(2 * 9550);
 }, 180_000);
+
+it('lets an operator set a supplier’s commission rate, picking the supplier by name', async () => {
+  const page = await signIn(operator, 'en');
+  await go(page, '/operator/commission');
+  await page.getByLabel('Kind', { exact: true }).selectOption('supplier');
+  await page.getByLabel('Supplier', { exact: true }).selectOption({ label: '华南卡密供应' });
+  await page.getByLabel('Rate (%)').fill('3.5');
+  await page.getByRole('button', { name: 'Save rate' }).click();
+  await page.getByText('The rate of 华南卡密供应 is now 3.5%.').waitFor({ state: 'visible' });
+  await page.locator('tbody tr').filter({ hasText: '华南卡密供应' }).filter({ hasText: '3.5%' }).first().waitFor({ state: 'visible' });
+  // Settlement holds it for the supplier's id.
+  const rates = await h.gateway.request('GET', '/api/v1/settlement/commission-rates', { token: operator.token });
+  expect(rates.body.suppliers).toContainEqual(expect.objectContaining({ subject: supplier.organisationId, rateBps: 350 }));
+  await page.close();
+}, 120_000);
 
 const SUPPLIER_PAGES = ['offers', 'batches', 'stock', 'sales', 'disputes', 'authorisations'];
 const OPERATOR_PAGES = ['approvals', 'disputes', 'commission', 'health'];

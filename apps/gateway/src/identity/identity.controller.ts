@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access, CurrentIdentity, Idempotent, Public, type Identity } from '@kami/platform';
@@ -6,6 +6,8 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import {
   ApiKeyDto,
   CreateApiKeyDto,
+  OrganisationPageDto,
+  OrganisationsQuery,
   CreatedApiKeyDto,
   IdentityDto,
   LoginDto,
@@ -62,6 +64,14 @@ export class IdentityController {
   @ApiOkResponse({ type: OrganisationDto })
   organisation(@CurrentIdentity() identity: Identity): Promise<OrganisationDto> {
     return this.organisations.get(identity.organisationId);
+  }
+
+  @Access({ organisationTypes: ['operator'], apiKeys: false })
+  @Get('organisations')
+  @ApiOperation({ summary: 'Operators list organisations by name: filter by type, part of the name, or ids (to name the ids other pages show)' })
+  @ApiOkResponse({ type: OrganisationPageDto })
+  listOrganisations(@Query() query: OrganisationsQuery): Promise<OrganisationPageDto> {
+    return this.organisations.list(query);
   }
 
   @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })

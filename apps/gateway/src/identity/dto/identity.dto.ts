@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsNotEmpty, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { ORGANISATION_TYPES, type OrganisationType } from '@kami/contracts';
-import type { Identity, Role } from '@kami/platform';
+import { CursorPageQuery, type Identity, type Role } from '@kami/platform';
 
 export class LoginDto {
   @ApiProperty({ example: 'merchant@demo.kami' })
@@ -104,4 +104,31 @@ export class IdentityDto implements Identity {
   @ApiProperty({ enum: ['user', 'api_key'] }) principalType!: 'user' | 'api_key';
   @ApiProperty() principalId!: string;
   @ApiProperty({ isArray: true, enum: ['admin', 'member'] }) roles!: Role[];
+}
+
+/** Operators look organisations up: by type, by name, or by ids (to show names for ids). */
+export class OrganisationsQuery extends CursorPageQuery {
+  @ApiPropertyOptional({ enum: ORGANISATION_TYPES })
+  @IsOptional()
+  @IsIn(ORGANISATION_TYPES)
+  type?: OrganisationType;
+
+  @ApiPropertyOptional({ description: 'part of the name, any case' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'comma-separated organisation ids (at most 100): only those', type: String })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((id) => id.trim()).filter(Boolean) : value))
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  ids?: string[];
+}
+
+export class OrganisationPageDto {
+  @ApiProperty({ type: [OrganisationDto] }) items!: OrganisationDto[];
+  @ApiPropertyOptional({ nullable: true }) nextCursor!: string | null;
 }

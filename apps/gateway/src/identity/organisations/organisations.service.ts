@@ -3,11 +3,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { OrganisationRegistered } from '@kami/contracts';
-import { Messaging } from '@kami/platform';
+import { decodeCursor, Messaging, toCursorPage, type CursorPage } from '@kami/platform';
 import { hashPassword } from '../credentials';
 import { emailTaken } from '../identity.errors';
 import { UserEntity } from '../users/user.entity';
-import type { OrganisationDto, RegisterOrganisationDto, SupplierProfileDto } from '../dto/identity.dto';
+import type { OrganisationDto, OrganisationsQuery, RegisterOrganisationDto, SupplierProfileDto } from '../dto/identity.dto';
 import { OrganisationEntity } from './organisation.entity';
 
 const toDto = (org: OrganisationEntity): OrganisationDto => ({
@@ -66,6 +66,23 @@ export class OrganisationsService {
 
   async get(organisationId: string): Promise<OrganisationDto> {
     return toDto(await this.organisations.findOneByOrFail({ id: organisationId }));
+  }
+
+  /** Organisations by name (then id), filtered by type, name and ids; keyset-paged. */
+  async list(query: OrganisationsQuery): Promise<CursorPage<OrganisationDto>> {
+    const builder = this.organisations
+      .createQueryBuilder('o')
+      .orderBy('o.name', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(query.limit + 1);
+    if (query.type) builder.andWhere('o.type = :type', { type: query.type });
+    if (query.ids) builder.andWhere('o.id IN (:...ids)', { ids: query.ids.length > 0 ? query.ids : [null] });
+    if (query.q) builder.andWhere(`o.name ILIKE :q ESCAPE '\\'`, { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (query.cursor) {
+      const [name, id] = decodeCursor(query.cursor, 2);
+      builder.andWhere('(o.name, o.id) > (:name, CAST(:id AS uuid))', { name, id });
+    }
+    return toCursorPage(await builder.getMany(), query.limit, (o) => [o.name, o.id], toDto);
   }
 
   async updateSupplierProfile(organisationId: string, profile: SupplierProfileDto): Promise<OrganisationDto> {

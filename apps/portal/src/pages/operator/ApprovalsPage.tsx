@@ -8,6 +8,7 @@ import { formatMoney } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
 import { saveBlob } from '../../lib/csv';
 import { useApiData } from '../../lib/useApiData';
+import { useOrganisationNames } from '../../lib/organisationNames';
 import { ListStates } from '../../components/list';
 
 const loadPendingAuthorisations = (signal: AbortSignal) => fetchAll<BrandAuthorisation>('/api/v1/catalog/brand-authorisations', signal, { status: 'pending' });
@@ -25,6 +26,7 @@ export function ApprovalsPage() {
   const { t } = useI18n();
   const authorisations = useApiData(loadPendingAuthorisations);
   const products = useApiData(loadProposedProducts);
+  const supplierNames = useOrganisationNames(authorisations.data?.map((a) => a.supplierId) ?? []);
   const [notice, setNotice] = useState<string | null>(null);
 
   return (
@@ -47,6 +49,7 @@ export function ApprovalsPage() {
               <AuthorisationItem
                 key={a.id}
                 authorisation={a}
+                supplierName={supplierNames.get(a.supplierId) ?? a.supplierId.slice(0, 8)}
                 onDone={(message) => {
                   setNotice(message);
                   authorisations.reload();
@@ -85,7 +88,7 @@ export function ApprovalsPage() {
   );
 }
 
-function AuthorisationItem({ authorisation: a, onDone }: { authorisation: BrandAuthorisation; onDone: (message: string) => void }) {
+function AuthorisationItem({ authorisation: a, supplierName, onDone }: { authorisation: BrandAuthorisation; supplierName: string; onDone: (message: string) => void }) {
   const { t, dateTime } = useI18n();
   const [expiry, setExpiry] = useState(inOneYear);
   const [reason, setReason] = useState('');
@@ -131,7 +134,7 @@ function AuthorisationItem({ authorisation: a, onDone }: { authorisation: BrandA
         <strong>{a.brand.name}</strong> <StatusBadge value={a.status} />
       </p>
       <p className="muted">
-        {t('so.approvals.supplier', { id: a.supplierId.slice(0, 8) })} · {t('so.approvals.appliedAt', { time: dateTime(a.createdAt) })}
+        {t('so.approvals.supplier', { name: supplierName })} · {t('so.approvals.appliedAt', { time: dateTime(a.createdAt) })}
       </p>
       {a.note ? <p>{a.note}</p> : null}
       <p>

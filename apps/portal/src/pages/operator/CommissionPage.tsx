@@ -1,14 +1,16 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import type { Page } from '../../api/types';
-import { useLabel } from '../../components/supplier/common';
+import type { Organisation, Page } from '../../api/types';
+import { fetchAll, useLabel } from '../../components/supplier/common';
 import type { CommissionRate, CommissionRateChange, CommissionRates } from '../../components/supplier/types';
 import { EmptyState, ErrorAlert, Loading, Notice, PageHeader, SelectField, TextField } from '../../components/ui';
 import { useI18n } from '../../i18n/i18n';
 import { useApiData } from '../../lib/useApiData';
+import { useOrganisationNames } from '../../lib/organisationNames';
 import { ListStates } from '../../components/list';
 
 const loadRates = (signal: AbortSignal) => api.get<CommissionRates>('/api/v1/settlement/commission-rates', { signal });
+const loadSuppliers = (signal: AbortSignal) => fetchAll<Organisation>('/api/v1/identity/organisations', signal, { type: 'supplier' });
 const loadChanges = (signal: AbortSignal) => api.get<Page<CommissionRateChange>>('/api/v1/settlement/commission-rates/changes', { query: { limit: 20 }, signal });
 
 /** Basis points as a percentage: 500 → 5%, 125 → 1.25%. */
@@ -31,6 +33,14 @@ export function CommissionPage() {
   const label = useLabel();
   const rates = useApiData(loadRates);
   const changes = useApiData(loadChanges);
+  const suppliers = useApiData(loadSuppliers);
+  const supplierNames = useOrganisationNames([
+    ...(rates.data?.suppliers.map((r) => r.subject) ?? []),
+    ...(changes.data?.items.filter((c) => c.scope === 'supplier').map((c) => c.subject) ?? []),
+  ]);
+  /** A supplier rate's subject by its name (the id stays in the title); a category code as it is. */
+  const subjectName = (scope: 'supplier' | 'category', subj: string) =>
+    scope === 'supplier' ? (supplierNames.get(subj) ?? suppliers.data?.find((s) => s.id === subj)?.name ?? subj) : subj;
   const [scope, setScope] = useState<'supplier' | 'category'>('category');
   const [subject, setSubject] = useState('');
   const [rate, setRate] = useState('');
@@ -55,7 +65,7 @@ export function CommissionPage() {
       setNotice(null);
       try {
         await api.put(path(scope, subject.trim()), { rateBps: bps });
-        setNotice(t('so.commission.saved', { subject: subject.trim(), rate: percent(bps) }));
+        setNotice(t('so.commission.saved', { subject: subjectName(scope, subject.trim()), rate: percent(bps) }));
         setSubject('');
         setRate('');
         rates.reload();
@@ -66,6 +76,7 @@ export function CommissionPage() {
         setBusy(false);
       }
     },
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- subjectName only formats the notice
     [rate, subject, scope, t, rates, changes],
   );
 
@@ -74,7 +85,7 @@ export function CommissionPage() {
     setNotice(null);
     try {
       await api.delete(path(r.scope, r.subject));
-      setNotice(t('so.commission.removed', { subject: r.subject }));
+      setNotice(t('so.commission.removed', { subject: subjectName(r.scope, r.subject) }));
       rates.reload();
       changes.reload();
     } catch (failure) {
@@ -102,11 +113,11 @@ export function CommissionPage() {
             <tbody>
               {list.map((r) => (
                 <tr key={`${r.scope}-${r.subject}`}>
-                  <td className={r.scope === 'supplier' ? 'mono' : undefined}>{r.subject}</td>
+                  <td title={r.subject}>{subjectName(r.scope, r.subject)}</td>
                   <td className="num">{percent(r.rateBps)}</td>
                   <td>{dateTime(r.updatedAt)}</td>
                   <td>
-                    <button type="button" className="button button--ghost" onClick={() => remove(r)} aria-label={t('so.commission.removeOf', { subject: r.subject })}>
+                    <button type="button" className="button button--ghost" onClick={() => remove(r)} aria-label={t('so.commission.removeOf', { subject: subjectName(r.scope, r.subject) })}>
                       {t('so.commission.remove')}
                     </button>
                   </td>
@@ -143,11 +154,25 @@ export function CommissionPage() {
           {t('so.commission.setTitle')}
         </h2>
         <form className="inline-form" onSubmit={onSet} noValidate>
-          <SelectField label={t('so.commission.scope')} name="scope" value={scope} onChange={(e) => setScope(e.target.value as 'supplier' | 'category')}>
+          <SelectField label={t('so.commission.scope')} name="scope" value={scope} onChange={(e) => {
+              setScope(e.target.value as 'supplier' | 'category');
+              setSubject('');
+            }}>
             <option value="category">{t('so.commission.scopeCategory')}</option>
             <option value="supplier">{t('so.commission.scopeSupplier')}</option>
           </SelectField>
-          <TextField label={scope === 'category' ? t('so.commission.categoryCode') : t('so.commission.supplierId')} name="subject" autoComplete="off" value={subject} onChange={(e) => setSubject(e.target.value)} errors={errors.subject} />
+          {scope === 'category' ? (
+            <TextField label={t('so.commission.categoryCode')} name="subject" autoComplete="off" value={subject} onChange={(e) => setSubject(e.target.value)} errors={errors.subject} />
+          ) : (
+            <SelectField label={t('so.commission.supplier')} name="subject" value={subject} onChange={(e) => setSubject(e.target.value)} errors={errors.subject}>
+              <option value="">{suppliers.loading ? t('so.commission.suppliersLoading') : t('so.commission.pickSupplier')}</option>
+              {suppliers.data?.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </SelectField>
+          )}
           <TextField label={t('so.commission.rate')} hint={t('so.commission.rateHint')} name="rate" inputMode="decimal" value={rate} onChange={(e) => setRate(e.target.value)} errors={errors.rate ?? (apiError?.fieldMessages('rateBps').length ? apiError.fieldMessages('rateBps') : undefined)} />
           <button type="submit" className="button button--primary" disabled={busy}>
             {t('so.commission.set')}
@@ -176,7 +201,7 @@ export function CommissionPage() {
                   <tr key={c.id}>
                     <td>{dateTime(c.changedAt)}</td>
                     <td>{label('scope', c.scope)}</td>
-                    <td className="mono">{c.subject}</td>
+                    <td title={c.subject}>{subjectName(c.scope, c.subject)}</td>
                     <td>
                       {c.oldRateBps === null ? '—' : percent(c.oldRateBps)} → {c.newRateBps === null ? t('so.commission.none') : percent(c.newRateBps)}
                     </td>
