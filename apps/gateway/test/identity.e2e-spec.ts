@@ -461,9 +461,10 @@ describe('API documentation', () => {
     const paths = response.body.paths as Record<string, Record<string, unknown>>;
     const methods = (path: string): string[] => Object.keys(paths[path] ?? {}).sort();
     expect(methods('/api/v1/identity/sessions')).toEqual(['post']);
+    expect(methods('/api/v1/identity/sessions/refresh')).toEqual(['post']);
     expect(methods('/api/v1/identity/me')).toEqual(['get']);
     expect(methods('/api/v1/identity/organisation')).toEqual(['get']);
-    expect(methods('/api/v1/identity/organisations')).toEqual(['post']);
+    expect(methods('/api/v1/identity/organisations')).toEqual(['get', 'post']);
     expect(methods('/api/v1/identity/supplier-profile')).toEqual(['put']);
     expect(methods('/api/v1/identity/api-keys')).toEqual(['get', 'post']);
     expect(methods('/api/v1/identity/api-keys/{id}')).toEqual(['delete']);
