@@ -123,6 +123,20 @@ it(`uploads a ${CSV_LINES.toLocaleString('en')}-line CSV with progress bars that
   const { uploaded } = await m.stockOf(supplier, offer.id);
   expect(uploaded).toBe(CSV_LINES);
   await browser.screenshot(page, 'supplier-batches-report-zh');
+
+  // The stock page charts the codes available over time: none before the upload, then 10,000…
+  const chartValues = async (): Promise<string[]> => {
+    await go(page, '/supplier/stock');
+    return page.getByTestId('chart-data').locator('tbody tr td:last-child').allTextContents();
+  };
+  const before = await chartValues();
+  expect([before[0], before.at(-1)]).toEqual(['0', '10,000']);
+  // …and fewer once the supplier voids 1,000 of them (available, not uploaded: that stays 10,000).
+  const voided = await h.service('vault').query<{ id: string }>(`SELECT id::text AS id FROM code WHERE offer_id = $1 ORDER BY id LIMIT 1000`, [offer.id]);
+  const voiding = await h.gateway.request('POST', '/api/v1/vault/codes/void', { token: supplier.token, json: { codeIds: voided.map((c) => c.id), reason: 'recalled by the issuer' } });
+  expect(voiding.status).toBe(200);
+  const after = await chartValues();
+  expect([after[0], after.at(-1)]).toEqual(['0', '9,000']);
   await page.close();
 }, 180_000);
 

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { startSystem, testInfrastructure, type Account, type ApiResponse, type ServiceInstance, type SystemHarness } from '@kami/testing';
+import { eventually, startSystem, testInfrastructure, type Account, type ApiResponse, type ServiceInstance, type SystemHarness } from '@kami/testing';
 import { endReservationFixture, reserveCodesFixture, sellCodesFixture } from './support/sell-codes';
 import { seedOffer } from './support/vault-fixtures';
 
@@ -99,7 +99,8 @@ function serviceToken(caller: string, audience: string, secret: string): string 
 }
 
 beforeAll(async () => {
-  h = await startSystem({ label: 'vault_codes', services: ['vault'] });
+  // One-second stock history points, so a test sees two changes a second apart as two points.
+  h = await startSystem({ label: 'vault_codes', services: ['vault'], serviceEnv: { vault: { STOCK_HISTORY_RESOLUTION_SECONDS: '1' } } });
   vault = h.service('vault');
   redis = new Redis((await testInfrastructure()).redisUrl);
   operator = await h.bootstrapOperator();
@@ -320,5 +321,67 @@ describe('an offer’s stock', () => {
     expectProblem(await call(otherSupplier, 'GET', `/offers/${offerId}/stock`), 404, 'offer_not_found');
     expectProblem(await call(supplier, 'GET', `/offers/${randomUUID()}/stock`), 404, 'offer_not_found');
     expectProblem(await call(buyer, 'GET', `/offers/${offerId}/stock`), 403, 'forbidden_organisation_type');
+  });
+});
+
+describe('an offer’s stock over time', () => {
+  interface Point {
+    at: string;
+    uploaded: number;
+    available: number;
+    reserved: number;
+    sold: number;
+    void: number;
+  }
+  const historyOf = async (offerId: string, query = '', account: Account = supplier): Promise<Point[]> => {
+    const response = await call(account, 'GET', `/offers/${offerId}/stock/history${query}`);
+    expect(response.status).toBe(200);
+    return response.body.points;
+  };
+  const iso = (ms: number): string => new Date(ms).toISOString();
+
+  it('records the counts as they change, and answers a period with its starting level, one point per slice', async () => {
+    const startedAt = Date.now() - 1000;
+    const offerId = await newOffer();
+    const empty = await call(supplier, 'GET', `/offers/${offerId}/stock/history`);
+    expect(empty.body).toEqual({ offerId, from: expect.any(String), to: expect.any(String), resolutionSeconds: 1, points: [] });
+
+    await upload(supplier, offerId, 5);
+    const [uploaded] = await eventually(() => historyOf(offerId), (points) => points.length === 1, { what: 'the upload in the history' });
+    expect(uploaded).toMatchObject({ uploaded: 5, available: 5, reserved: 0, sold: 0, void: 0 });
+
+    // The history keeps the last counts of each second: the void must fall in the next one to be a point of its own.
+    const nextBucket = (Math.floor(Date.parse(uploaded!.at) / 1000) + 1) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextBucket - Date.now() + 50)));
+    const ids = (await vault.query<{ id: string }>(`SELECT id::text AS id FROM code WHERE offer_id = $1 ORDER BY id LIMIT 2`, [offerId])).map((r) => r.id);
+    expect((await call(supplier, 'POST', '/codes/void', { codeIds: ids, reason: 'supplier recalled them' })).status).toBe(200);
+    // A period of a few seconds in 1,000 slices: a point per change.
+    const recent = `?from=${iso(startedAt)}&to=${iso(Date.now() + 60_000)}&points=1000`;
+    const points = await eventually(() => historyOf(offerId, recent), (p) => p.length === 2, { what: 'the void in the history' });
+    expect(points).toEqual([uploaded, { at: expect.any(String), uploaded: 5, available: 3, reserved: 0, sold: 0, void: 2 }]);
+    const [first, second] = points.map((p) => Date.parse(p.at)) as [number, number];
+    expect(second).toBeGreaterThan(first);
+
+    // A period starting between the two: the level at its start (stamped with it), then the void.
+    const between = iso(first + 1);
+    expect(await historyOf(offerId, `?from=${between}&to=${iso(second + 1)}&points=1000`)).toEqual([{ ...uploaded, at: between }, points[1]]);
+    // A period after both: only the level it started with.
+    const after = iso(second + 1);
+    expect(await historyOf(offerId, `?from=${after}&to=${iso(second + 60_000)}`)).toEqual([{ ...points[1], at: after }]);
+    // By default the last 7 days in 200 slices: both changes fall in the last slice, which answers its last counts.
+    expect(await historyOf(offerId)).toEqual([points[1]]);
+    // Operators see it too; nobody else does.
+    expect(await historyOf(offerId, recent, operator)).toEqual(points);
+    expectProblem(await call(otherSupplier, 'GET', `/offers/${offerId}/stock/history`), 404, 'offer_not_found');
+    expectProblem(await call(buyer, 'GET', `/offers/${offerId}/stock/history`), 403, 'forbidden_organisation_type');
+  });
+
+  it('refuses a period that ends before it starts or spans more than 400 days, and a slice count out of range', async () => {
+    const offerId = await newOffer();
+    const now = Date.now();
+    expectProblem(await call(supplier, 'GET', `/offers/${offerId}/stock/history?from=${iso(now)}&to=${iso(now - 1)}`), 400, 'invalid_period');
+    expectProblem(await call(supplier, 'GET', `/offers/${offerId}/stock/history?from=${iso(now - 401 * 86_400_000)}&to=${iso(now)}`), 400, 'invalid_period');
+    expectProblem(await call(supplier, 'GET', `/offers/${offerId}/stock/history?points=1`), 400, 'validation_failed');
+    expectProblem(await call(supplier, 'GET', `/offers/${offerId}/stock/history?from=yesterday`), 400, 'validation_failed');
   });
 });

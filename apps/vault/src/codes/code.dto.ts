@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CODE_ID_PATTERN } from '@kami/contracts';
+import { toInt } from '@kami/platform';
 
 /** Codes one void request may name. */
 export const MAX_VOID_CODES = 1_000;
@@ -77,4 +79,47 @@ export class OfferStockLevelsDto {
   @ApiProperty() sold!: number;
   @ApiProperty() void!: number;
   @ApiPropertyOptional({ nullable: true, description: 'null until the first code was uploaded' }) updatedAt!: string | null;
+}
+
+export const DEFAULT_STOCK_HISTORY_DAYS = 7;
+export const MAX_STOCK_HISTORY_DAYS = 400;
+export const DEFAULT_STOCK_HISTORY_POINTS = 200;
+export const MAX_STOCK_HISTORY_POINTS = 1_000;
+
+export class StockHistoryQueryDto {
+  @ApiPropertyOptional({ description: `start of the period (ISO 8601); default: ${DEFAULT_STOCK_HISTORY_DAYS} days before to` })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'end of the period (ISO 8601); default: now' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ minimum: 2, maximum: MAX_STOCK_HISTORY_POINTS, default: DEFAULT_STOCK_HISTORY_POINTS, description: 'how many slices the period is cut into (one point each at most)' })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(MAX_STOCK_HISTORY_POINTS)
+  points = DEFAULT_STOCK_HISTORY_POINTS;
+}
+
+export class StockHistoryPointDto {
+  @ApiProperty({ description: 'when these counts were read (the first point: the start of the period, with the level then)' }) at!: string;
+  @ApiProperty() uploaded!: number;
+  @ApiProperty() available!: number;
+  @ApiProperty() reserved!: number;
+  @ApiProperty() sold!: number;
+  @ApiProperty() void!: number;
+}
+
+export class StockHistoryDto {
+  @ApiProperty() offerId!: string;
+  @ApiProperty() from!: string;
+  @ApiProperty() to!: string;
+  @ApiProperty({ description: 'the history keeps the last counts of each period of this many seconds' }) resolutionSeconds!: number;
+  @ApiProperty({ type: [StockHistoryPointDto], description: 'oldest first; the counts hold from each point until the next (empty: no codes uploaded by to)' })
+  points!: StockHistoryPointDto[];
 }

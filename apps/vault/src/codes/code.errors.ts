@@ -8,6 +8,7 @@ export const CodeErrorCode = {
   BatchNotCompleted: 'batch_not_completed',
   OfferNotFound: 'offer_not_found',
   RevealTooLarge: 'reveal_too_large',
+  InvalidPeriod: 'invalid_period',
 } as const;
 
 export class CodeError extends DomainError {}
@@ -31,3 +32,5 @@ export const offerNotFound = (): CodeError => new CodeError(CodeErrorCode.OfferN
 
 export const revealTooLarge = (max: number): CodeError =>
   new CodeError(CodeErrorCode.RevealTooLarge, 422, `The order holds more than ${max} codes; reveal them by codeIds, ${max} at a time.`, { maxCodes: max });
+
+export const invalidPeriod = (detail: string): CodeError => new CodeError(CodeErrorCode.InvalidPeriod, 400, detail);

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentIdentity, type Identity } from '@kami/platform';
 import { ParseCodeIdPipe } from './code-id';
-import { CodeHistoryDto, OfferStockLevelsDto, VoidBatchResultDto, VoidCodesDto, VoidCodesResultDto, VoidReasonDto } from './code.dto';
+import { CodeHistoryDto, OfferStockLevelsDto, StockHistoryDto, StockHistoryQueryDto, VoidBatchResultDto, VoidCodesDto, VoidCodesResultDto, VoidReasonDto } from './code.dto';
 import { CodeHistoryService } from './code-history.service';
 import { OfferStockService } from './offer-stock.service';
 import { VoidService } from './void.service';
@@ -53,5 +53,18 @@ export class CodesController {
   @ApiOkResponse({ type: OfferStockLevelsDto })
   offerStock(@CurrentIdentity() identity: Identity, @Param('offerId', ParseUUIDPipe) offerId: string): Promise<OfferStockLevelsDto> {
     return this.stock.levels(identity, offerId);
+  }
+
+  @Access({ organisationTypes: ['supplier', 'operator'] })
+  @Get('offers/:offerId/stock/history')
+  @ApiOperation({
+    summary: 'An offer’s code counts over time, for a chart',
+    description:
+      'The level at from, then the last counts recorded in each of `points` slices of [from, to] (default: the last 7 days in 200 slices). ' +
+      'Counts are recorded as they change, keeping the last of each STOCK_HISTORY_RESOLUTION_SECONDS; 400 invalid_period for from ≥ to or more than 400 days.',
+  })
+  @ApiOkResponse({ type: StockHistoryDto })
+  offerStockHistory(@CurrentIdentity() identity: Identity, @Param('offerId', ParseUUIDPipe) offerId: string, @Query() query: StockHistoryQueryDto): Promise<StockHistoryDto> {
+    return this.stock.history(identity, offerId, query);
   }
 }

@@ -60,6 +60,20 @@ export class VaultConfig extends ServiceConfig {
   @Max(60_000)
   STOCK_EVENT_INTERVAL_MS = 250;
 
+  /** Width of one point of an offer's stock history (the bucket keeps its last counts), in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  STOCK_HISTORY_RESOLUTION_SECONDS = 300;
+
+  /** How long stock history is kept, in days (each offer's newest point is kept whatever its age). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  STOCK_HISTORY_RETENTION_DAYS = 400;
+
   /** Codes per inline JSON batch. */
   @Transform(toInt)
   @IsInt()

@@ -3,8 +3,11 @@ import { DataSource } from 'typeorm';
 import { StockChanged, StockLow } from '@kami/contracts';
 import { Messaging, PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
+import { StockHistory } from './stock-history';
 
 const BATCH = 500;
+/** How often stock history past its retention is pruned. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 interface PendingRow {
   offer_id: string;
@@ -22,21 +25,30 @@ interface PendingRow {
  * Publishes offers' counts as `vault.stock.changed` (absolute counts with the offer's sequence),
  * coalescing the changes of a busy offer into one event per interval so allocation never writes
  * events per code. Also raises `vault.stock.low` when available stock falls to the offer's
- * threshold — once per crossing, re-armed only when stock rises above it again.
+ * threshold — once per crossing, re-armed only when stock rises above it again. The counts it
+ * publishes are also recorded as the offers' stock history, in the same transaction.
  */
 @Injectable()
 export class StockPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StockPublisher.name);
   private readonly task: PeriodicTask;
+  private prunedAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly messaging: Messaging,
+    private readonly history: StockHistory,
     @Inject(SERVICE_CONFIG) config: VaultConfig,
   ) {
     this.task = new PeriodicTask({
       intervalMs: config.STOCK_EVENT_INTERVAL_MS,
-      run: () => this.publish(),
+      run: async () => {
+        await this.publish();
+        if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await this.history.prune();
+        }
+      },
       onError: (error) => this.logger.error({ err: error }, 'publishing stock changes failed'),
     });
   }
@@ -90,6 +102,10 @@ export class StockPublisher implements OnApplicationBootstrap, OnModuleDestroy {
           }
           await manager.query(`UPDATE offer_stock SET published_sequence = $2, low_stock_alerted = $3 WHERE offer_id = $1`, [row.offer_id, row.sequence, low]);
         }
+        await this.history.record(
+          manager,
+          rows.map((row) => row.offer_id),
+        );
         return rows.length;
       });
       published += count;

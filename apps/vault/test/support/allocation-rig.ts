@@ -12,6 +12,7 @@ import { ReservationExpiry } from '../../src/allocation/reservation-expiry';
 import { CatalogProjection } from '../../src/catalog-projection/catalog-projection.service';
 import type { VaultConfig } from '../../src/config/vault.config';
 import { VAULT_ENTITIES, VAULT_MIGRATIONS } from '../../src/database/vault.migrations';
+import { StockHistory } from '../../src/stock/stock-history';
 import { StockLedger } from '../../src/stock/stock-ledger';
 import { StockPublisher } from '../../src/stock/stock-publisher';
 
@@ -82,11 +83,11 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
   const stock = new StockLedger();
   const cache = new OfferStockCache(core, dataSource);
   const store = new AllocationStore(stock, catalog);
-  const config = { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900, RESERVATION_EXPIRY_INTERVAL_MS: 1000, STOCK_EVENT_INTERVAL_MS: 250 } as VaultConfig;
+  const config = { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900, RESERVATION_EXPIRY_INTERVAL_MS: 1000, STOCK_EVENT_INTERVAL_MS: 250, STOCK_HISTORY_RESOLUTION_SECONDS: 300, STOCK_HISTORY_RETENTION_DAYS: 400 } as VaultConfig;
   const allocator = new Allocator(dataSource, core, store, cache, config);
   const orders = new OrderAllocations(allocator, core, messaging);
   const expiry = new ReservationExpiry(dataSource, allocator, orders, core, config);
-  const publisher = new StockPublisher(dataSource, messaging, config);
+  const publisher = new StockPublisher(dataSource, messaging, new StockHistory(dataSource, config), config);
 
   const countsFrom = async (sql: string, offerId: string): Promise<CodeCounts> => {
     const [row] = await dataSource.query(sql, [offerId]);

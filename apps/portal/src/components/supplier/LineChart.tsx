@@ -18,7 +18,7 @@ const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea'];
 
 /**
  * A small inline SVG line chart (no chart library): a few series over time, y from 0, the axis
- * extremes labelled, and the same numbers readable as a table for screen readers (`summary`).
+ * extremes labelled, and the same numbers as a visually hidden table for screen readers.
  * `step` draws a staircase (a count that jumps at each event, such as codes uploaded).
  */
 export function LineChart({ title, series, formatX, formatY, step = false, height = 180 }: { title: string; series: ChartSeries[]; formatX: (x: number) => string; formatY: (y: number) => string; step?: boolean; height?: number }) {
@@ -74,6 +74,22 @@ export function LineChart({ title, series, formatX, formatY, step = false, heigh
           </g>
         ))}
       </svg>
+      <table className="visually-hidden" data-testid="chart-data">
+        <caption>{title}</caption>
+        <tbody>
+          {series.flatMap((s) =>
+            [...s.points]
+              .sort((a, b) => a.x - b.x)
+              .map((p, j) => (
+                <tr key={`${s.label}-${j}`}>
+                  <th scope="row">{s.label}</th>
+                  <td>{formatX(p.x)}</td>
+                  <td>{formatY(p.y)}</td>
+                </tr>
+              )),
+          )}
+        </tbody>
+      </table>
       {series.length > 1 ? (
         <figcaption className="chart__legend">
           {series.map((s, i) => (

@@ -66,6 +66,15 @@ export interface OfferStock extends CodeCounts {
   updatedAt: string | null;
 }
 
+/** GET /vault/offers/{id}/stock/history: the counts at `from`, then as they changed, oldest first. */
+export interface OfferStockHistory {
+  offerId: string;
+  from: string;
+  to: string;
+  resolutionSeconds: number;
+  points: (CodeCounts & { at: string; uploaded: number })[];
+}
+
 export type AuthorisationStatus = 'pending' | 'approved' | 'rejected' | 'revoked' | 'expired';
 
 export interface BrandAuthorisation {

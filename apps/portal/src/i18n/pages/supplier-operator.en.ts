@@ -159,9 +159,9 @@ export const supplierOperatorEn: Record<SupplierOperatorKey, string> = {
   'so.stock.reserved': 'Reserved',
   'so.stock.sold': 'Sold',
   'so.stock.void': 'Void',
-  'so.stock.chartTitle': 'Codes uploaded over time',
-  'so.stock.chartNote': 'A running total of each completed batch’s accepted codes at the time it completed (the platform keeps no stock history, so this is not the available count over time).',
-  'so.stock.chartEmpty': 'No completed batch yet.',
+  'so.stock.chartTitle': 'Available codes, last 7 days',
+  'so.stock.chartNote': 'Each line is an offer’s codes ready to sell: up with an upload, down with sales, reservations and voids. The offers with the most codes uploaded are drawn.',
+  'so.stock.chartEmpty': 'No codes uploaded yet.',
   'so.stock.perBatch': 'Stock per batch',
   'so.stock.perBatchNote': 'The codes of the newest {count} batches by state, now.',
 

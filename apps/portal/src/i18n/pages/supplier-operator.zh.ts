@@ -157,9 +157,9 @@ export const supplierOperatorZh = {
   'so.stock.reserved': '已预留',
   'so.stock.sold': '已售',
   'so.stock.void': '已作废',
-  'so.stock.chartTitle': '累计上传的卡密',
-  'so.stock.chartNote': '按每个已完成批次的完成时间和成功数累计（平台不保存库存历史，所以这里不是可售数量的变化）。',
-  'so.stock.chartEmpty': '还没有已完成的批次。',
+  'so.stock.chartTitle': '近 7 天可售卡密',
+  'so.stock.chartNote': '每条线是一个报价的可售数量：上传时上升，售出、预留或作废时下降。只画上传最多的几个报价。',
+  'so.stock.chartEmpty': '还没有上传过卡密。',
   'so.stock.perBatch': '各批次库存',
   'so.stock.perBatchNote': '最近 {count} 个批次中卡密的当前状态。',
 

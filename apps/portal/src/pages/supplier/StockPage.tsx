@@ -2,24 +2,26 @@ import { useCallback, useMemo } from 'react';
 import { api } from '../../api';
 import { fetchAll, loadOwnOffers, offerLabel, StatusBadge } from '../../components/supplier/common';
 import { LineChart, type ChartSeries } from '../../components/supplier/LineChart';
-import type { Batch, Offer, OfferStock } from '../../components/supplier/types';
+import type { Batch, Offer, OfferStock, OfferStockHistory } from '../../components/supplier/types';
 import { EmptyState, ErrorAlert, Loading, PageHeader } from '../../components/ui';
 import { useI18n } from '../../i18n/i18n';
 import { useApiData } from '../../lib/useApiData';
 
 const BATCH_DETAILS = 20;
+/** The chart draws the offers with the most codes uploaded, this many at most (one colour each). */
+const CHART_OFFERS = 4;
 
 interface StockData {
   offers: Offer[];
   levels: Map<string, OfferStock>;
   batches: Batch[];
+  histories: OfferStockHistory[];
 }
 
 /**
  * Stock per offer (the vault's counts: available, reserved, sold, void) and per batch (the newest
- * batches, with their codes by state), and a chart of codes uploaded over time. The API keeps no
- * stock history, so the chart is built from what it does keep: each completed batch's time and
- * accepted count (a running total per offer); it says so under its title.
+ * batches, with their codes by state), and a chart of each main offer's available codes over the
+ * last 7 days (the vault's stock history, to the current level).
  */
 export function StockPage() {
   const { t, number, dateTime } = useI18n();
@@ -33,26 +35,29 @@ export function StockPage() {
         }),
       ),
     );
-    const detailed = await Promise.all(batchList.slice(0, BATCH_DETAILS).map((b) => (b.status === 'completed' ? api.get<Batch>(`/api/v1/vault/batches/${b.id}`, { signal }) : Promise.resolve(b))));
-    return { offers, levels: new Map(levels.filter((l): l is OfferStock => l !== null).map((l) => [l.offerId, l])), batches: [...detailed, ...batchList.slice(BATCH_DETAILS)] };
+    const known = levels.filter((l): l is OfferStock => l !== null);
+    const charted = known
+      .filter((l) => l.uploaded > 0)
+      .sort((a, b) => b.uploaded - a.uploaded)
+      .slice(0, CHART_OFFERS);
+    const [detailed, histories] = await Promise.all([
+      Promise.all(batchList.slice(0, BATCH_DETAILS).map((b) => (b.status === 'completed' ? api.get<Batch>(`/api/v1/vault/batches/${b.id}`, { signal }) : Promise.resolve(b)))),
+      Promise.all(charted.map((l) => api.get<OfferStockHistory>(`/api/v1/vault/offers/${l.offerId}/stock/history`, { signal }))),
+    ]);
+    return { offers, levels: new Map(known.map((l) => [l.offerId, l])), batches: [...detailed, ...batchList.slice(BATCH_DETAILS)], histories };
   }, []);
   const data = useApiData(load);
   const offerName = useMemo(() => new Map((data.data?.offers ?? []).map((o) => [o.id, offerLabel(o)])), [data.data]);
 
   const series = useMemo<ChartSeries[]>(() => {
     if (!data.data) return [];
-    const byOffer = new Map<string, Batch[]>();
-    for (const b of data.data.batches.filter((b) => b.status === 'completed' && b.accepted > 0)) byOffer.set(b.offerId, [...(byOffer.get(b.offerId) ?? []), b]);
-    return [...byOffer.entries()].slice(0, 4).map(([offerId, batches]) => {
-      let total = 0;
-      const steps = batches
-        .map((b) => ({ x: new Date(b.finishedAt ?? b.createdAt).getTime(), accepted: b.accepted }))
-        .sort((a, b) => a.x - b.x)
-        .map((p) => ({ x: p.x, y: (total += p.accepted) }));
-      // From nothing before the first upload, flat from the last one until now.
-      const start = Math.min(...batches.map((b) => new Date(b.createdAt).getTime()));
-      const points = [{ x: Math.min(start, steps[0]!.x - 1000), y: 0 }, ...steps, { x: Math.max(Date.now(), steps.at(-1)!.x + 1000), y: total }];
-      return { label: offerName.get(offerId) ?? offerId.slice(0, 8), points };
+    const { histories, levels } = data.data;
+    return histories.map((h) => {
+      const points = h.points.map((p) => ({ x: Date.parse(p.at), y: p.available }));
+      // From nothing before the first upload in the period, and on to the level now.
+      if (points.length === 0 || Date.parse(h.points[0]!.at) > Date.parse(h.from)) points.unshift({ x: Date.parse(h.from), y: 0 });
+      points.push({ x: Date.parse(h.to), y: levels.get(h.offerId)?.available ?? points.at(-1)!.y });
+      return { label: offerName.get(h.offerId) ?? h.offerId.slice(0, 8), points };
     });
   }, [data.data, offerName]);
 
