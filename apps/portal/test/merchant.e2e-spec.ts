@@ -107,6 +107,10 @@ it('logs in, tops up through the sandbox on the wallet page', async () => {
   await nav(page, '钱包', 'Wallet');
   await page.getByLabel(L.amount).fill('50000');
   await page.getByRole('button', { name: L.createTopup }).click();
+  await page.getByTestId('pending-topup').filter({ hasText: '¥50,000.00' }).waitFor();
+  // The payer leaves before paying and comes back: the intent still waits on the wallet page.
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.getByTestId('pending-topup').filter({ hasText: '¥50,000.00' }).waitFor();
   await page.getByRole('button', { name: L.pay }).click();
   await page.getByTestId('wallet-balance').filter({ hasText: '¥50,000.00' }).waitFor({ timeout: 60_000 });
   await expectLabelledControls(page);

@@ -194,6 +194,33 @@ describe('settlement', () => {
       expect({ status: keyless.status, code: keyless.body.code }).toEqual({ status: 400, code: 'idempotency_key_required' });
       expect((await query<{ n: number }>(`SELECT count(*)::int AS n FROM topup`))[0]!.n).toBe(before[0]!.n + 1);
     });
+
+    it('lists an organisation’s own top-ups newest first, the pending ones by status, page by page, and nobody else’s', async () => {
+      const payer = await system.createAccount(operator.token, 'merchant');
+      const other = await system.createAccount(operator.token, 'merchant');
+      const paidId = await topUp(payer, 1_000);
+      const waiting: string[] = [];
+      for (const amount of [2_000, 3_000, 4_000]) waiting.unshift((await createTopup(payer, { amount, currency: 'CNY', channel: 'standard' })).body.id);
+      await createTopup(other, { amount: 5_000, currency: 'CNY', channel: 'standard' });
+      const list = (account: Account, q: string): Promise<ApiResponse> => system.gateway.request('GET', `/api/v1/settlement/topups${q}`, { token: account.token });
+
+      const all = await list(payer, '');
+      expect(all.status).toBe(200);
+      expect(all.body.items.map((t: { id: string; status: string }) => [t.id, t.status])).toEqual([...waiting.map((id) => [id, 'pending']), [paidId, 'succeeded']]);
+      expect(all.body.nextCursor).toBeNull();
+      // What the portal shows a payer coming back: the intents still waiting for the payment, with what to do next.
+      const pending = await list(payer, '?status=pending&limit=2');
+      expect(pending.body.items).toEqual([0, 1].map((i) => expect.objectContaining({ id: waiting[i], status: 'pending', paymentAction: expect.objectContaining({ url: expect.any(String) }) })));
+      const rest = await list(payer, `?status=pending&limit=2&cursor=${pending.body.nextCursor}`);
+      expect([rest.body.items.map((t: { id: string }) => t.id), rest.body.nextCursor]).toEqual([[waiting[2]], null]);
+
+      expect((await list(other, '')).body.items.map((t: { organisationId: string }) => t.organisationId)).toEqual([other.organisationId]);
+      const foreign = await list(other, `?organisationId=${payer.organisationId}`);
+      expect([foreign.status, foreign.body.code]).toEqual([403, 'forbidden']);
+      expect((await list(operator, `?organisationId=${payer.organisationId}&status=succeeded`)).body.items.map((t: { id: string }) => t.id)).toEqual([paidId]);
+      expect((await list(payer, '?status=paid')).body.code).toBe('validation_failed');
+      expect((await list(payer, '?cursor=bogus')).body.code).toBe('invalid_cursor');
+    });
   });
 
   describe('order payment in the saga', () => {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { CursorPageQuery } from '@kami/platform';
 
 export class CreateTopupDto {
   @ApiProperty({ description: 'Minor units (fen).', example: 50_000 })
@@ -33,4 +34,28 @@ export class TopupDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty({ description: 'When the payment intent closes unpaid (TOPUP_EXPIRY_SECONDS after creation).' }) expiresAt!: string;
   @ApiPropertyOptional() settledAt?: string;
+}
+
+export const TOPUP_STATUSES = ['pending', 'succeeded', 'failed', 'expired'] as const;
+
+export class TopupsQueryDto extends CursorPageQuery {
+  @ApiPropertyOptional({ enum: TOPUP_STATUSES, description: '`pending`: intents still waiting for their payment (the portal offers to pay them)' })
+  @IsOptional()
+  @IsIn(TOPUP_STATUSES)
+  status?: (typeof TOPUP_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: ['wallet', 'deposit'] })
+  @IsOptional()
+  @IsIn(['wallet', 'deposit'])
+  purpose?: 'wallet' | 'deposit';
+
+  @ApiPropertyOptional({ description: 'Operators only: whose top-ups (default: everyone’s).' })
+  @IsOptional()
+  @IsUUID()
+  organisationId?: string;
+}
+
+export class TopupPageDto {
+  @ApiProperty({ type: [TopupDto] }) items!: TopupDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor!: string | null;
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, Public, ValidationFailedError, type Identity } from '@kami/platform';
-import { CreateTopupDto, TopupDto } from './topup.dto';
+import { CreateTopupDto, TopupDto, TopupPageDto, TopupsQueryDto } from './topup.dto';
 import { TopupsService } from './topups.service';
 
 @ApiTags('settlement')
@@ -19,6 +19,14 @@ export class TopupsController {
   @ApiCreatedResponse({ type: TopupDto })
   create(@CurrentIdentity() identity: Identity, @Body() body: CreateTopupDto, @Headers('idempotency-key') key?: string): Promise<TopupDto> {
     return this.topups.create(identity, body, parseIdempotencyKey(key));
+  }
+
+  @Access({ organisationTypes: ['merchant', 'supplier', 'operator'] })
+  @Get('topups')
+  @ApiOperation({ summary: 'Your top-ups, newest first (operators: everyone’s, or ?organisationId=); ?status=pending lists the intents still waiting for payment' })
+  @ApiOkResponse({ type: TopupPageDto })
+  list(@CurrentIdentity() identity: Identity, @Query() query: TopupsQueryDto): Promise<TopupPageDto> {
+    return this.topups.list(identity, query);
   }
 
   @Access({ organisationTypes: ['merchant', 'supplier', 'operator'] })

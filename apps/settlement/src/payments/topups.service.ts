@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SERVICE_CONFIG, ValidationFailedError, type Identity } from '@kami/platform';
+import { decodeCursor, DomainError, SERVICE_CONFIG, toCursorPage, ValidationFailedError, type CursorPage, type Identity } from '@kami/platform';
 import type { SettlementConfig } from '../config/settlement.config';
 import { DEPOSIT_CURRENCY } from '../deposits/deposit-status';
 import { Ledger } from '../ledger/ledger';
@@ -17,7 +17,7 @@ import {
 } from '../settlement.errors';
 import { InvalidNotificationError, PAYMENT_PROVIDER, type PaymentProvider, type PaymentStatus, type RawNotification } from './payment-provider';
 import { SandboxProvider } from './sandbox-provider';
-import type { CreateTopupDto, TopupDto } from './topup.dto';
+import type { CreateTopupDto, TopupDto, TopupsQueryDto } from './topup.dto';
 import { topupExpired } from './topup.errors';
 
 /** What closing one top-up past its expiry did: `unresolved` leaves it pending for the next sweep (provider unreachable, or its answer does not match). */
@@ -116,6 +116,27 @@ export class TopupsService {
    * (and maybe twice). `lost`: the sandbox takes the payment but its notification never arrives
    * (what the expiry sweep's payment query is for). An intent past its expiry cannot be paid.
    */
+  /** The caller's top-ups (operators: anyone's, or the organisation they name), newest first, keyset-paged. */
+  async list(identity: Identity, query: TopupsQueryDto): Promise<CursorPage<TopupDto>> {
+    const operator = identity.organisationType === 'operator';
+    if (!operator && query.organisationId && query.organisationId.toLowerCase() !== identity.organisationId) {
+      throw new DomainError('forbidden', 403, 'Only operators may list another organisation\u2019s top-ups.');
+    }
+    const owner = operator ? (query.organisationId?.toLowerCase() ?? null) : identity.organisationId;
+    const [afterAt, afterId] = query.cursor ? decodeCursor(query.cursor, 2) : [null, null];
+    if (query.cursor && !(typeof afterAt === 'string' && !Number.isNaN(Date.parse(afterAt)) && typeof afterId === 'string' && /^[0-9a-f-]{36}$/.test(afterId))) {
+      throw new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+    }
+    const rows: (TopupRow & { created_key: string })[] = await this.dataSource.query(
+      `SELECT ${COLUMNS}, created_at::text AS created_key FROM topup
+        WHERE ($1::uuid IS NULL OR organisation_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR purpose = $3)
+          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [owner, query.status ?? null, query.purpose ?? null, afterAt, afterId, query.limit + 1],
+    );
+    return toCursorPage(rows, query.limit, (r) => [r.created_key, r.id], toDto);
+  }
+
   async sandboxPay(identity: Identity, id: string, notification: 'scheduled' | 'lost' = 'scheduled'): Promise<{ topupId: string; notification: 'scheduled' | 'lost' }> {
     const topup = await this.get(identity, id);
     if (!(this.provider instanceof SandboxProvider)) throw unknownPaymentProvider();

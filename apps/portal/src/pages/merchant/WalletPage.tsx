@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import type { Topup, Wallet } from '../../api/types';
 import { EmptyState, ErrorAlert, Loading, Notice, PageHeader, SelectField, TextField } from '../../components/ui';
@@ -21,7 +21,8 @@ const LEDGER_ROWS = 50;
 /**
  * Merchant wallet: the balance, a top-up through the sandbox payment provider (create the intent,
  * "pay" it, wait for the provider's notification to credit the wallet), and the last 30 days of
- * ledger entries with the statement CSV to download.
+ * ledger entries with the statement CSV to download. A payer who left before paying finds the
+ * newest intent still pending (and not expired) waiting here again.
  */
 export function WalletPage() {
   const { t, dateTime } = useI18n();
@@ -47,6 +48,18 @@ export function WalletPage() {
   const [outcome, setOutcome] = useState<{ status: Topup['status'] | 'timeout'; amount: number } | null>(null);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const startPolling = useLatestTask();
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api
+      .get<{ items: Topup[] }>('/api/v1/settlement/topups', { query: { status: 'pending', purpose: 'wallet', limit: '1' }, signal: controller.signal })
+      .then(({ items }) => {
+        const waiting = items.find((t) => Date.parse(t.expiresAt) > Date.now());
+        if (waiting) setTopup((current) => current ?? waiting);
+      })
+      .catch(() => undefined); // only a convenience: the form works without it
+    return () => controller.abort();
+  }, []);
 
   async function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
