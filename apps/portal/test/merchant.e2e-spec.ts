@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { launchBrowser, marketplace, startSystem, type Account, type BrowserSession, type JsonBody, type SystemHarness } from '@kami/testing';
+import { eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type SystemHarness } from '@kami/testing';
 import type { Page } from 'playwright-core';
 import { BUSY, ensurePortalBuilt, logIn, switchLanguage, type Language } from './support/portal';
 
@@ -39,6 +40,9 @@ let merchant: Account;
 let product: JsonBody;
 let uploaded: string[];
 let orderId: string;
+let supplier: Account;
+let offerId: string;
+let disputedCodeId: string;
 
 beforeAll(async () => {
   ensurePortalBuilt();
@@ -51,8 +55,10 @@ beforeAll(async () => {
   const market = marketplace(h, operator);
   const brandId = await market.createBrand();
   product = await market.createProduct(brandId);
-  const supplier = await market.authorisedSupplier(brandId, '华南卡业');
-  ({ codes: uploaded } = await market.offerWithCodes(supplier, product.id, TIERS, QUANTITY));
+  supplier = await market.authorisedSupplier(brandId, '华南卡业');
+  let offer: JsonBody;
+  ({ offer, codes: uploaded } = await market.offerWithCodes(supplier, product.id, TIERS, QUANTITY));
+  offerId = offer.id;
   merchant = await h.createAccount(operator.token, 'merchant', '深圳卡盟商行');
   await market.openedWallet(merchant);
   browser = await launchBrowser({ baseUrl: h.gateway.url, busySelector: BUSY });
@@ -169,6 +175,7 @@ it('follows the order live until it is delivered, and downloads the CSV of exact
 
   // A dispute opened from the first code's row.
   const first = apiCodes[0]!;
+  disputedCodeId = (api.body.items as { codeId: string }[])[0]!.codeId;
   await page.getByRole('button', { name: new RegExp(`^(对卡密 ${first} 申请售后|Report a problem with code ${first})$`) }).click();
   await page.getByLabel(/^(问题类型|What is wrong)$/).selectOption('code_already_redeemed');
   await page.getByLabel(/^(问题说明（可不填）|Details \(optional\))$/).fill('充值时提示已被使用');
@@ -198,6 +205,40 @@ it('shows the orders, purchased stock, integrations and disputes pages', async (
     if (name === 'disputes') await expect(page.getByTestId('disputes').textContent()).resolves.toMatch(/卡密已被使用/);
     await browser.screenshot(page, `merchant-${name}-zh`);
   }
+});
+
+it('lets the supplier replace the disputed code on its own disputes page; the buyer then holds the new code with the order’s others', async () => {
+  // The order took every code of the offer: the supplier uploads one more to replace with.
+  const spare = randomCode();
+  const upload = await h.gateway.request('POST', '/api/v1/vault/batches', { token: supplier.token, json: { offerId, codes: [{ code: spare }] }, headers: { 'Idempotency-Key': randomUUID() } });
+  expect(upload.status).toBe(201);
+
+  const supplierPage = await browser.isolatedPage();
+  await supplierPage.goto('/');
+  await logIn(supplierPage, supplier.email, supplier.password);
+  await supplierPage.goto('/supplier/disputes');
+  await browser.settle(supplierPage);
+  const row = supplierPage.getByTestId('disputes').locator('tbody tr').filter({ has: supplierPage.getByRole('cell', { name: disputedCodeId, exact: true }) });
+  await row.getByRole('button', { name: '补发' }).click();
+  // The vault sells the replacement over Kafka: the supplier refreshes until the dispute says so.
+  await eventually(
+    async () => {
+      await supplierPage.getByRole('button', { name: '刷新' }).first().click();
+      await browser.settle(supplierPage);
+      return row.getByTestId('dispute-status').textContent();
+    },
+    (status) => status === '已补发',
+    { what: 'the dispute to be replaced on the supplier’s page' },
+  );
+  await browser.screenshot(supplierPage, 'supplier-disputes-replaced-zh');
+  await supplierPage.close();
+
+  await page.goto('/merchant/disputes');
+  await browser.settle(page);
+  await expect(page.getByTestId('disputes').textContent()).resolves.toContain('已换卡');
+  const codes = await h.gateway.request('GET', `/api/v1/orders/${orderId}/codes?limit=1000`, { token: merchant.token });
+  expect(codes.body.items).toHaveLength(QUANTITY + 1);
+  expect((codes.body.items as { code: string }[]).at(-1)!.code).toBe(spare);
 });
 
 it('shows every merchant page in English too, and at phone width', async () => {

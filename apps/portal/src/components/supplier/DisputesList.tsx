@@ -94,7 +94,7 @@ export function DisputesList({ role, initialStatus = '' }: { role: 'supplier' | 
                     {d.evidence ? <div className="muted">{d.evidence}</div> : null}
                   </td>
                   <td>
-                    <StatusBadge value={d.status} />
+                    <StatusBadge value={d.status} testId="dispute-status" />
                     {d.failureCode ? <div className="muted">{label('failure', d.failureCode)}</div> : null}
                   </td>
                   <td>
