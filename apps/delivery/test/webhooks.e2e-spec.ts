@@ -321,6 +321,31 @@ describe('webhook deliveries', () => {
     expect(logs).not.toContain(full.secret.slice(6));
   });
 
+  it('alerts a stock.low subscriber when a pull leaves the purchased stock below its threshold, once per crossing, signed, and nobody else', async () => {
+    const merchant = await m.fundedMerchant(20_000, 'Auto Shop');
+    const [alerts, ordersOnly] = [await new Receiver().start(), await new Receiver().start()];
+    const hook = await endpoint(merchant, { url: alerts.url, events: ['stock.low'] });
+    await endpoint(merchant, { url: ordersOnly.url, events: ['order.delivered'] });
+
+    const { offer } = await m.offerWithCodes(supplier, productId, [{ minQuantity: 1, unitPrice: UNIT_PRICE }], 4);
+    const placed = await created(m.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 4 }], fulfilment: 'stock' }));
+    await m.untilDelivered(merchant, placed.id);
+    const stock = (method: string, path: string, json?: unknown, headers?: Record<string, string>): Promise<ApiResponse> =>
+      h.gateway.request(method, `/api/v1/stock/${productId}${path}`, { token: merchant.token, json, headers });
+    expect((await stock('PUT', '/settings', { lowStockThreshold: 3 })).status).toBe(200);
+
+    // 4 → 3 → 2: the second pull crosses below 3; the third (2 → 1) is the same crossing.
+    for (let i = 0; i < 3; i++) expect((await stock('POST', '/pull', undefined, { 'Idempotency-Key': randomUUID() })).status).toBe(200);
+    const [call] = await eventually(async () => alerts.calls, (calls) => calls.length === 1, { what: 'the stock.low webhook' });
+    expect(JSON.parse(call!.body)).toEqual({ type: 'stock.low', timestamp: expect.any(String), data: { productId, available: 2, threshold: 3 } });
+    expect(signatureValid(call!, hook.secret)).toBe(true);
+    const [delivery] = await eventually(() => deliveriesOf(merchant, hook.id), (d) => d.length === 1 && d[0]!.status === 'delivered', { what: 'the alert delivered' });
+    expect(delivery).toMatchObject({ eventType: 'stock.low', orderId: null, id: call!.headers['webhook-id'] });
+    // The order-only endpoint heard of the stock order's delivery, never of the alert.
+    expect(ordersOnly.calls.map((c) => JSON.parse(c.body).type)).not.toContain('stock.low');
+    expect(alerts.calls).toHaveLength(1);
+  });
+
   it('tells order.placed then order.cancelled with revisions 1 and 2', async () => {
     // Never topped up: ordering knows no balance and places the order; settlement cannot charge it.
     const merchant = await h.createAccount(operator.token, 'merchant', 'Broke Shop');

@@ -5,7 +5,7 @@ import { PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import type { DeliveryConfig } from '../config/delivery.config';
 import { VaultRevealClient, type RevealedCode } from '../vault/vault-reveal.client';
 import { signingSecrets } from './webhook-endpoints.service';
-import type { OrderWebhookPayload } from './webhook-events.consumer';
+import type { WebhookPayload } from './webhook-events.consumer';
 import { WebhookSecrets } from './webhook-secrets';
 import { postWebhook, type SendResult } from './webhook-sender';
 import { signWebhook } from './webhook-signature';
@@ -17,7 +17,7 @@ interface Claimed {
   id: string;
   endpoint_id: string;
   organisation_id: string;
-  payload: OrderWebhookPayload;
+  payload: WebhookPayload;
   attempts: number;
   round: number;
   round_attempts: number;

@@ -5,13 +5,14 @@ import {
   OrderCancelled,
   OrderDelivered,
   OrderPlaced,
+  PurchasedStockLow,
   type EventEnvelope,
   type OrderCancelledPayload,
   type OrderDeliveredPayload,
   type OrderPlacedPayload,
+  type PurchasedStockLowPayload,
 } from '@kami/contracts';
 import { Messaging } from '@kami/platform';
-import type { WebhookEventType } from './webhook.dto';
 
 /** One order line as a webhook shows it: ids only (plaintext `codes` are added at send time for includeCodes endpoints). */
 export interface WebhookLine {
@@ -23,7 +24,7 @@ export interface WebhookLine {
 
 /** The body of an order webhook, as stored (never with plaintext). */
 export interface OrderWebhookPayload {
-  type: WebhookEventType;
+  type: 'order.placed' | 'order.delivered' | 'order.cancelled';
   /** When it happened (the event's time), ISO 8601. */
   timestamp: string;
   data: {
@@ -37,8 +38,26 @@ export interface OrderWebhookPayload {
   };
 }
 
+/** The body of a low-stock alert: the buyer's purchased stock of a product fell below its threshold (once per crossing). */
+export interface StockWebhookPayload {
+  type: 'stock.low';
+  timestamp: string;
+  data: {
+    productId: string;
+    /** Codes left in the purchased stock when it crossed. */
+    available: number;
+    /** The product's low-stock threshold then. */
+    threshold: number;
+  };
+}
+
+export type WebhookPayload = OrderWebhookPayload | StockWebhookPayload;
+
+/** Stock alerts are no order's: they carry no revision of their own, and are stored with 1. */
+const STOCK_ALERT_REVISION = 1;
+
 /**
- * Turns order events into webhook deliveries, one per subscribed, enabled endpoint of the buyer,
+ * Turns order events, and the buyer's low-stock alerts, into webhook deliveries, one per subscribed, enabled endpoint of the buyer,
  * in the consumer's transaction (the inbox makes a redelivered event a no-op, and so does the
  * (endpoint, event) key). Sending happens later, in the dispatcher.
  *
@@ -58,6 +77,7 @@ export class WebhookEventsConsumer implements OnModuleInit {
       { events: [OrderPlaced], handler: (e, { manager }) => this.placed(manager, e as EventEnvelope<OrderPlacedPayload>) },
       { events: [OrderDelivered], handler: (e, { manager }) => this.delivered(manager, e as EventEnvelope<OrderDeliveredPayload>) },
       { events: [OrderCancelled], handler: (e, { manager }) => this.cancelled(manager, e as EventEnvelope<OrderCancelledPayload>) },
+      { events: [PurchasedStockLow], handler: (e, { manager }) => this.stockLow(manager, e as EventEnvelope<PurchasedStockLowPayload>) },
     ]);
   }
 
@@ -114,6 +134,15 @@ export class WebhookEventsConsumer implements OnModuleInit {
     });
   }
 
+  async stockLow(manager: EntityManager, event: EventEnvelope<PurchasedStockLowPayload>): Promise<void> {
+    const alert = event.payload;
+    await this.enqueue(manager, event, alert.buyerId, {
+      type: 'stock.low',
+      timestamp: event.occurredAt,
+      data: { productId: alert.productId, available: alert.available, threshold: alert.threshold },
+    });
+  }
+
   private async nextRevision(manager: EntityManager, orderId: string, buyerId: string): Promise<number> {
     const rows: { revision: number }[] = await manager.query(
       `INSERT INTO webhook_order (order_id, buyer_id, revision) VALUES ($1, $2, 1)
@@ -123,7 +152,8 @@ export class WebhookEventsConsumer implements OnModuleInit {
     return rows[0]!.revision;
   }
 
-  private async enqueue(manager: EntityManager, event: EventEnvelope<object>, organisationId: string, payload: OrderWebhookPayload): Promise<void> {
+  private async enqueue(manager: EntityManager, event: EventEnvelope<object>, organisationId: string, payload: WebhookPayload): Promise<void> {
+    const [orderId, revision] = payload.type === 'stock.low' ? [null, STOCK_ALERT_REVISION] : [payload.data.orderId, payload.data.revision];
     const endpoints: { id: string }[] = await manager.query(
       `SELECT id::text FROM webhook_endpoint WHERE organisation_id = $1 AND enabled AND $2 = ANY(events)`,
       [organisationId, payload.type],
@@ -132,9 +162,9 @@ export class WebhookEventsConsumer implements OnModuleInit {
       await manager.query(
         `INSERT INTO webhook_delivery (id, endpoint_id, organisation_id, event_id, event_type, order_id, revision, payload)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-        [randomUUID(), endpoint.id, organisationId, event.id, payload.type, payload.data.orderId, payload.data.revision, JSON.stringify(payload)],
+        [randomUUID(), endpoint.id, organisationId, event.id, payload.type, orderId, revision, JSON.stringify(payload)],
       );
     }
-    if (endpoints.length > 0) this.logger.log({ orderId: payload.data.orderId, type: payload.type, endpoints: endpoints.length }, 'webhooks queued');
+    if (endpoints.length > 0) this.logger.log({ orderId, type: payload.type, endpoints: endpoints.length }, 'webhooks queued');
   }
 }

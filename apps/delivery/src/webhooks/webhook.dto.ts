@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { CursorPageQuery } from '@kami/platform';
 
-/** The events an endpoint may subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['order.placed', 'order.delivered', 'order.cancelled'] as const;
+/** The events an endpoint may subscribe to: its orders' changes, and its purchased stock falling below a product's threshold. */
+export const WEBHOOK_EVENT_TYPES = ['order.placed', 'order.delivered', 'order.cancelled', 'stock.low'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;

@@ -253,6 +253,7 @@ export const merchantEn: Record<MerchantMessageKey, string> = {
   'merchant.webhookEvent.order.placed': 'Placed',
   'merchant.webhookEvent.order.delivered': 'Delivered',
   'merchant.webhookEvent.order.cancelled': 'Cancelled',
+  'merchant.webhookEvent.stock.low': 'Purchased stock low',
   'merchant.deliveryStatus.pending': 'Sending',
   'merchant.deliveryStatus.delivered': 'Delivered',
   'merchant.deliveryStatus.failed': 'Failed',

@@ -251,6 +251,7 @@ export const merchantZh = {
   'merchant.webhookEvent.order.placed': '下单',
   'merchant.webhookEvent.order.delivered': '交付',
   'merchant.webhookEvent.order.cancelled': '取消',
+  'merchant.webhookEvent.stock.low': '已购库存不足',
   'merchant.deliveryStatus.pending': '推送中',
   'merchant.deliveryStatus.delivered': '已送达',
   'merchant.deliveryStatus.failed': '失败',

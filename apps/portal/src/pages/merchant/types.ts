@@ -164,7 +164,7 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
-export const WEBHOOK_EVENTS = ['order.placed', 'order.delivered', 'order.cancelled'] as const;
+export const WEBHOOK_EVENTS = ['order.placed', 'order.delivered', 'order.cancelled', 'stock.low'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookEndpoint {
