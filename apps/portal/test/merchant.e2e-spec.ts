@@ -230,6 +230,8 @@ it('lets the supplier replace the disputed code on its own disputes page; the bu
     (status) => status === '已补发',
     { what: 'the dispute to be replaced on the supplier’s page' },
   );
+  // Named by its product, not only by the vault's code id.
+  await expect(row.getByRole('cell', { name: product.name, exact: true }).count()).resolves.toBe(1);
   await browser.screenshot(supplierPage, 'supplier-disputes-replaced-zh');
   await supplierPage.close();
 

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import type { Page } from '../../api/types';
 import { EmptyState, ErrorAlert, SelectField } from '../ui';
 import { useI18n } from '../../i18n/i18n';
+import { useProducts } from '../../lib/productNames';
 import { useApiData } from '../../lib/useApiData';
 import { Pager, StatusBadge, useCursorPager, useLabel } from './common';
 import { DISPUTE_STATUSES, type Dispute, type DisputeStatus } from './types';
@@ -28,6 +29,7 @@ export function DisputesList({ role, initialStatus = '' }: { role: 'supplier' | 
   const { cursor } = pager;
   const load = useCallback((signal: AbortSignal) => api.get<Page<Dispute>>('/api/v1/disputes', { query: { status: status || undefined, limit: 25, cursor: cursor ?? undefined }, signal }), [status, cursor]);
   const disputes = useApiData(load);
+  const products = useProducts(disputes.data?.items.map((d) => d.productId) ?? []);
   const [acting, setActing] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
 
@@ -78,6 +80,7 @@ export function DisputesList({ role, initialStatus = '' }: { role: 'supplier' | 
             <thead>
               <tr>
                 <th scope="col">{t('so.disputes.col.opened')}</th>
+                <th scope="col">{t('so.disputes.col.product')}</th>
                 <th scope="col">{t('so.disputes.col.code')}</th>
                 <th scope="col">{t('so.disputes.col.reason')}</th>
                 <th scope="col">{t('so.col.status')}</th>
@@ -88,6 +91,7 @@ export function DisputesList({ role, initialStatus = '' }: { role: 'supplier' | 
               {disputes.data?.items.map((d) => (
                 <tr key={d.id}>
                   <td>{dateTime(d.createdAt)}</td>
+                  <td>{products.get(d.productId)?.name ?? d.productId.slice(0, 8)}</td>
                   <td className="mono">{d.codeId}</td>
                   <td>
                     {label('disputeReason', d.reason)}

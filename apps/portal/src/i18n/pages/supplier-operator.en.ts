@@ -202,6 +202,7 @@ export const supplierOperatorEn: Record<SupplierOperatorKey, string> = {
   'so.disputes.all': 'All',
   'so.disputes.none': 'No disputes.',
   'so.disputes.col.opened': 'Opened',
+  'so.disputes.col.product': 'Product',
   'so.disputes.col.code': 'Code id',
   'so.disputes.col.reason': 'Reason',
   'so.disputeReason.code_invalid': 'Code invalid',

@@ -200,6 +200,7 @@ export const supplierOperatorZh = {
   'so.disputes.all': '全部',
   'so.disputes.none': '没有争议。',
   'so.disputes.col.opened': '提出时间',
+  'so.disputes.col.product': '商品',
   'so.disputes.col.code': '卡密编号',
   'so.disputes.col.reason': '原因',
   'so.disputeReason.code_invalid': '卡密无效',

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { api } from '../../api';
 import type { Page } from '../../api/types';
 import { ShortId, StatusBadge } from '../../components/merchant/common';
-import { useProducts } from '../../components/merchant/productNames';
+import { useProducts } from '../../lib/productNames';
 import { EmptyState, PageHeader, SelectField } from '../../components/ui';
 import { formatMoney } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
@@ -23,7 +23,11 @@ export function DisputesPage() {
 
   return (
     <>
-      <PageHeader title={t('nav.merchant.disputes')} />
+      <PageHeader title={t('nav.merchant.disputes')}>
+        <button type="button" className="button button--secondary" onClick={list.reload}>
+          {t('common.refresh')}
+        </button>
+      </PageHeader>
       <form className="filters" role="search" aria-label={t('merchant.disputes.filters')} onSubmit={(e) => e.preventDefault()}>
         <SelectField label={t('merchant.disputes.status')} name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">{t('merchant.disputes.allStatuses')}</option>

@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../api';
 import { ShortId, StatusBadge, useCodeInWords } from '../../components/merchant/common';
 import { OrderCodes } from '../../components/merchant/OrderCodes';
-import { useProducts } from '../../components/merchant/productNames';
+import { useProducts } from '../../lib/productNames';
 import { ErrorAlert, Loading, Notice, PageHeader } from '../../components/ui';
 import { formatMoney } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';

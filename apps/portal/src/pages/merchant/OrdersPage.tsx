@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { api } from '../../api';
 import type { Page } from '../../api/types';
 import { ShortId, StatusBadge } from '../../components/merchant/common';
-import { useProducts } from '../../components/merchant/productNames';
+import { useProducts } from '../../lib/productNames';
 import { EmptyState, PageHeader, SelectField } from '../../components/ui';
 import { formatMoney } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';

@@ -2,7 +2,7 @@ import { useCallback, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import type { Page } from '../../api/types';
-import { useProducts } from '../../components/merchant/productNames';
+import { useProducts } from '../../lib/productNames';
 import { StockSettings } from '../../components/merchant/StockSettings';
 import { EmptyState, PageHeader } from '../../components/ui';
 import { useI18n } from '../../i18n/i18n';

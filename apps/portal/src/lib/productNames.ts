@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api } from '../../api';
-import type { ProductSearchItem } from '../../api/types';
+import { api } from '../api';
+import type { ProductSearchItem } from '../api/types';
 
 /** Product names by id, loaded once per id per page load (orders, stock and disputes carry ids only). */
 const cache = new Map<string, Promise<ProductSearchItem | null>>();
