@@ -134,9 +134,13 @@ export async function startFakeVaultApi(options: { apiKey: string; pollsBeforeDo
   const upload = async (req: IncomingMessage, res: ServerResponse, stored: StoredBatch): Promise<void> => {
     if (req.headers['content-type'] !== 'text/csv') return problem(res, 415, 'unsupported_media_type', 'Send text/csv.');
     if (stored.json.offerId === 'offer-too-big') {
-      // Refuse at once, without reading the body, as a size limit in front of the vault would.
-      res.setHeader('connection', 'close');
-      return problem(res, 413, 'payload_too_large', 'A batch file may hold at most 1 byte here.');
+      // Refuse at once, without reading the body, as a size limit in front of the vault would. Like
+      // such a proxy (nginx's lingering close) the rest of the body is then read and dropped, not cut
+      // off: closing at once races the client's next write, whose EPIPE can beat the answer to it
+      // (the client's socket is destroyed with the 413 still unread: a flaky test, not a CLI fault).
+      problem(res, 413, 'payload_too_large', 'A batch file may hold at most 1 byte here.');
+      req.resume();
+      return;
     }
     let pending: Buffer = Buffer.alloc(0);
     let lineNumber = 0;
