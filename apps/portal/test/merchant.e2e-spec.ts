@@ -50,6 +50,8 @@ beforeAll(async () => {
     label: 'portal-merchant',
     services: ['catalog', 'vault', 'ordering', 'settlement', 'delivery'],
     limits: { RATE_LIMIT_PER_IP: 10_000, RATE_LIMIT_LOGIN_PER_IP: 1000 },
+    // The webhook form's example address must not need DNS here (there is none to the internet).
+    serviceEnv: { delivery: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } },
   });
   const operator = await h.bootstrapOperator();
   const market = marketplace(h, operator);
@@ -201,6 +203,26 @@ it('shows the orders, purchased stock, integrations and disputes pages', async (
       await page.getByRole('button', { name: /^(创建密钥|Create key)$/ }).click();
       await expect(page.getByTestId('secret-value').textContent()).resolves.toMatch(/^kami_/);
       await page.getByTestId('api-keys').getByText('淘宝店自动发货').waitFor();
+
+      // A webhook endpoint: its secret shown once, then a new one, then paused.
+      const hookUrl = 'https://shop.example.com/kami/hooks';
+      await page.getByLabel('回调地址（https）').fill(hookUrl);
+      await page.getByLabel('已购库存不足 (stock.low)').check();
+      await page.getByRole('button', { name: '添加回调地址' }).click();
+      const first = await page.getByRole('region', { name: '签名密钥（whsec_…），用于验证推送来自平台' }).getByTestId('secret-value').textContent();
+      expect(first).toMatch(/^whsec_/);
+      const row = page.getByTestId('webhook-endpoints').locator('tbody tr', { hasText: hookUrl });
+      await row.waitFor();
+      await row.getByRole('button', { name: `更换 ${hookUrl} 的签名密钥` }).click();
+      const rotated = page.getByRole('region', { name: new RegExp(`^${hookUrl.replace(/[./]/g, '\\$&')} 的新签名密钥`) });
+      const second = await rotated.getByTestId('secret-value').textContent();
+      expect(second).toMatch(/^whsec_/);
+      expect(second).not.toBe(first);
+      await row.getByRole('button', { name: `暂停 ${hookUrl}` }).click();
+      await row.getByRole('button', { name: `恢复 ${hookUrl}` }).waitFor();
+      const [stored] = (await h.gateway.request('GET', '/api/v1/webhooks/endpoints', { token: merchant.token })).body.items;
+      expect(stored).toMatchObject({ url: hookUrl, events: ['order.delivered', 'stock.low'], enabled: false });
+      expect(JSON.stringify(stored)).not.toContain(second!.slice(6));
     }
     if (name === 'disputes') await expect(page.getByTestId('disputes').textContent()).resolves.toMatch(/卡密已被使用/);
     await browser.screenshot(page, `merchant-${name}-zh`);

@@ -9,9 +9,12 @@ import { CheckboxField, EmptyState, ErrorAlert, Notice, TextField } from '../ui'
 import { SecretOnce, ShortId, StatusBadge } from './common';
 import { ListStates, LoadMore, useCursorList } from '../list';
 
-/** Webhook endpoints (create with the secret shown once, list, delete) and their deliveries (attempts, replay). */
+/**
+ * Webhook endpoints (create with the secret shown once, rotate the secret, pause and resume, delete)
+ * and their deliveries (attempts, replay).
+ */
 export function WebhooksSection() {
-  const { t } = useI18n();
+  const { t, dateTime } = useI18n();
   const loadEndpoints = useCallback((signal: AbortSignal) => api.get<{ items: WebhookEndpoint[] }>('/api/v1/webhooks/endpoints', { signal }), []);
   const endpoints = useApiData(loadEndpoints);
   const [url, setUrl] = useState('');
@@ -22,7 +25,8 @@ export function WebhooksSection() {
   const [errors, setErrors] = useState<{ url?: string[]; events?: string[] }>({});
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [secret, setSecret] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ title: string; value: string } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
 
   async function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,7 +44,7 @@ export function WebhooksSection() {
         { url: url.trim(), events, includeCodes, ...(description.trim() ? { description: description.trim() } : {}) },
         { idempotencyKey: key },
       );
-      setSecret(created.secret);
+      setSecret({ title: t('merchant.webhooks.secretTitle'), value: created.secret });
       setUrl('');
       setDescription('');
       setKey(newIdempotencyKey());
@@ -50,6 +54,34 @@ export function WebhooksSection() {
       if (failure instanceof ApiError && failure.fieldMessages('url').length) setErrors({ url: failure.fieldMessages('url') });
     } finally {
       setCreating(false);
+    }
+  }
+
+  /** A new secret, shown once; the previous one keeps signing alongside for a while, so the shop can switch without losing a webhook. */
+  async function onRotate(endpoint: WebhookEndpoint) {
+    setBusy(endpoint.id);
+    setError(null);
+    try {
+      const rotated = await api.post<{ secret: string; previousSecretValidUntil: string }>(`/api/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`);
+      setSecret({ title: t('merchant.webhooks.rotatedTitle', { url: endpoint.url, until: dateTime(rotated.previousSecretValidUntil) }), value: rotated.secret });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  /** A paused endpoint gets no new deliveries; its pending ones wait until it is resumed. */
+  async function onToggle(endpoint: WebhookEndpoint) {
+    setBusy(endpoint.id);
+    setError(null);
+    try {
+      await api.patch(`/api/v1/webhooks/endpoints/${endpoint.id}`, { enabled: !endpoint.enabled });
+      endpoints.reload();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(null);
     }
   }
 
@@ -74,7 +106,7 @@ export function WebhooksSection() {
           {t('merchant.webhooks.title')}
         </h2>
         <p className="muted">{t('merchant.webhooks.intro')}</p>
-        {secret ? <SecretOnce title={t('merchant.webhooks.secretTitle')} value={secret} onDone={() => setSecret(null)} /> : null}
+        {secret ? <SecretOnce title={secret.title} value={secret.value} onDone={() => setSecret(null)} /> : null}
         <form onSubmit={onCreate} noValidate>
           <TextField label={t('merchant.webhooks.url')} hint={t('merchant.webhooks.urlHint')} name="webhookUrl" type="url" inputMode="url" autoComplete="off" placeholder="https://" value={url} errors={errors.url} onChange={(e) => setUrl(e.target.value)} />
           <fieldset className="m-checkgroup" aria-describedby={errors.events ? 'webhook-events-error' : undefined}>
@@ -119,9 +151,17 @@ export function WebhooksSection() {
                     <td>{endpoint.includeCodes ? t('merchant.yes') : t('merchant.no')}</td>
                     <td>{endpoint.enabled ? <span className="badge badge--ok">{t('merchant.webhooks.enabled')}</span> : <span className="badge badge--neutral">{t('merchant.webhooks.disabled')}</span>}</td>
                     <td>
-                      <button type="button" className="button button--secondary button--small" onClick={() => onDelete(endpoint)} aria-label={t('merchant.webhooks.deleteOne', { url: endpoint.url })}>
-                        {t('merchant.webhooks.delete')}
-                      </button>
+                      <div className="m-actions">
+                        <button type="button" className="button button--secondary button--small" disabled={busy === endpoint.id} onClick={() => onRotate(endpoint)} aria-label={t('merchant.webhooks.rotateOne', { url: endpoint.url })}>
+                          {t('merchant.webhooks.rotate')}
+                        </button>
+                        <button type="button" className="button button--secondary button--small" disabled={busy === endpoint.id} onClick={() => onToggle(endpoint)} aria-label={t(endpoint.enabled ? 'merchant.webhooks.disableOne' : 'merchant.webhooks.enableOne', { url: endpoint.url })}>
+                          {t(endpoint.enabled ? 'merchant.webhooks.disable' : 'merchant.webhooks.enable')}
+                        </button>
+                        <button type="button" className="button button--secondary button--small" onClick={() => onDelete(endpoint)} aria-label={t('merchant.webhooks.deleteOne', { url: endpoint.url })}>
+                          {t('merchant.webhooks.delete')}
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 ))}
