@@ -114,7 +114,7 @@ describe('pull from purchased stock', () => {
       [merchant.organisationId, productId],
     );
     expect(ledger).toEqual([{ channel: 'stock_pull', n: 80 }]);
-    expect(await level(merchant, productId)).toEqual({ productId, available: 0, lowStockThreshold: null, low: false, lowSince: null });
+    expect(await level(merchant, productId)).toEqual({ productId, available: 0, lowStockThreshold: null, low: false, lowSince: null, autoRestock: false });
   }, 120_000);
 
   it('a refused key stays refused, and a key is bound to its product', async () => {
@@ -142,13 +142,13 @@ describe('pull from purchased stock', () => {
     expect(pulls.map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 3 }, () => [409, 'stock_exhausted']));
 
     expect((await stock(rival, 'GET')).body).toEqual({ items: [], nextCursor: null });
-    expect(await level(rival, offer.productId)).toEqual({ productId: offer.productId, available: 0, lowStockThreshold: null, low: false, lowSince: null });
+    expect(await level(rival, offer.productId)).toEqual({ productId: offer.productId, available: 0, lowStockThreshold: null, low: false, lowSince: null, autoRestock: false });
     const rivalRule = await stock(rival, 'GET', `/${offer.productId}/restock-rule`);
     expect([rivalRule.status, rivalRule.body.code]).toEqual([404, 'restock_rule_not_found']);
     expect((await stock(rival, 'DELETE', `/${offer.productId}/restock-rule`)).status).toBe(404);
 
     // The owner's view is untouched: its 3 codes, its threshold, its rule.
-    expect(await level(merchant, offer.productId)).toMatchObject({ available: 3, lowStockThreshold: 2, low: false });
+    expect(await level(merchant, offer.productId)).toMatchObject({ available: 3, lowStockThreshold: 2, low: false, autoRestock: true });
     expect((await stock(merchant, 'GET', `/${offer.productId}/restock-rule`)).body).toMatchObject({ belowQuantity: 1, orderQuantity: 1, lastRequest: null });
     const mine = (await stock(merchant, 'GET')).body.items.map((l: JsonBody) => [l.productId, l.available]);
     expect(mine.sort()).toEqual([[productId, 0], [offer.productId, 3]].sort());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type SystemHarness } from '@kami/testing';
+import { created, eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type SystemHarness } from '@kami/testing';
 import type { Page } from 'playwright-core';
 import { BUSY, ensurePortalBuilt, logIn, switchLanguage, type Language } from './support/portal';
 
@@ -41,6 +41,7 @@ let product: JsonBody;
 let uploaded: string[];
 let orderId: string;
 let supplier: Account;
+let market: ReturnType<typeof marketplace>;
 let offerId: string;
 let disputedCodeId: string;
 
@@ -54,7 +55,7 @@ beforeAll(async () => {
     serviceEnv: { delivery: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } },
   });
   const operator = await h.bootstrapOperator();
-  const market = marketplace(h, operator);
+  market = marketplace(h, operator);
   const brandId = await market.createBrand();
   product = await market.createProduct(brandId);
   supplier = await market.authorisedSupplier(brandId, '华南卡业');
@@ -263,6 +264,33 @@ it('lets the supplier replace the disputed code on its own disputes page; the bu
   const codes = await h.gateway.request('GET', `/api/v1/orders/${orderId}/codes?limit=1000`, { token: merchant.token });
   expect(codes.body.items).toHaveLength(QUANTITY + 1);
   expect((codes.body.items as { code: string }[]).at(-1)!.code).toBe(spare);
+});
+
+it('sets the low-stock alert and an auto-restock rule for codes bought into purchased stock, on the stock page', async () => {
+  // A storefront's bulk buy into stock (fulfilment: stock) through the API, as its system would.
+  const { offer } = await market.offerWithCodes(supplier, product.id, TIERS, 3);
+  const placed = await created(market.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: 3 }], fulfilment: 'stock' }));
+  await market.untilDelivered(merchant, placed.id);
+
+  await nav(page, '已购库存', 'Purchased stock');
+  const row = page.getByTestId('stock').locator('tbody tr', { hasText: product.name });
+  await expect(row.locator('td.num').first().textContent()).resolves.toBe('3');
+  await row.getByRole('button', { name: `设置 ${product.name} 的提醒和自动补货` }).click();
+  await page.getByLabel('低库存提醒值（张）').fill('5');
+  await page.getByRole('button', { name: '保存提醒值' }).click();
+  // 3 left is below 5: the row turns into an alert.
+  await row.getByText('库存不足').waitFor();
+  await page.getByLabel('补货触发值（张）').fill('2');
+  await page.getByLabel('每次补货数量（张）').fill('10');
+  await page.getByLabel('最高单价（元）').fill('96.00');
+  await page.getByRole('button', { name: '保存规则' }).click();
+  // Saved: the rule can now be deleted.
+  await page.getByRole('button', { name: '删除规则' }).waitFor();
+
+  const stock = (path: string): Promise<JsonBody> => h.gateway.request('GET', `/api/v1/stock/${product.id}${path}`, { token: merchant.token }).then((r) => r.body);
+  await expect(stock('')).resolves.toMatchObject({ available: 3, lowStockThreshold: 5, low: true });
+  await expect(stock('/restock-rule')).resolves.toMatchObject({ belowQuantity: 2, orderQuantity: 10, maxUnitPrice: 9600, lastRequest: null });
+  await browser.screenshot(page, 'merchant-stock-settings-zh');
 });
 
 it('shows every merchant page in English too, and at phone width', async () => {

@@ -9,6 +9,7 @@ interface LevelRow {
   available: number;
   low_stock_threshold: number | null;
   low_since: Date | null;
+  auto_restock: boolean;
 }
 
 const toLevel = (row: LevelRow): StockLevelDto => ({
@@ -17,6 +18,7 @@ const toLevel = (row: LevelRow): StockLevelDto => ({
   lowStockThreshold: row.low_stock_threshold,
   low: row.low_stock_threshold !== null && row.available < row.low_stock_threshold,
   lowSince: row.low_since?.toISOString() ?? null,
+  autoRestock: row.auto_restock,
 });
 
 /** The unrevealed, undisputed stock codes of a buyer's product: what a pull may still hand out (the partial index delivered_code_stock_available). */
@@ -47,7 +49,8 @@ export class StockLevels {
          UNION SELECT product_id FROM restock_rule WHERE buyer_id = $1)
        SELECT * FROM (
          SELECT p.product_id::text, s.low_stock_threshold, s.low_since,
-                (SELECT count(*)::int FROM delivered_code d WHERE d.buyer_id = $1 AND d.product_id = p.product_id AND ${AVAILABLE_STOCK}) AS available
+                (SELECT count(*)::int FROM delivered_code d WHERE d.buyer_id = $1 AND d.product_id = p.product_id AND ${AVAILABLE_STOCK}) AS available,
+                EXISTS (SELECT 1 FROM restock_rule r WHERE r.buyer_id = $1 AND r.product_id = p.product_id) AS auto_restock
            FROM products p LEFT JOIN stock_setting s ON s.buyer_id = $1 AND s.product_id = p.product_id
           WHERE $2::uuid IS NULL OR p.product_id > $2::uuid) l
         WHERE NOT $4 OR l.available < l.low_stock_threshold
@@ -61,7 +64,8 @@ export class StockLevels {
   async get(manager: EntityManager, buyerId: string, productId: string): Promise<StockLevelDto> {
     const rows: LevelRow[] = await manager.query(
       `SELECT $2::text AS product_id, s.low_stock_threshold, s.low_since,
-              (SELECT count(*)::int FROM delivered_code d WHERE d.buyer_id = $1 AND d.product_id = $2 AND ${AVAILABLE_STOCK}) AS available
+              (SELECT count(*)::int FROM delivered_code d WHERE d.buyer_id = $1 AND d.product_id = $2 AND ${AVAILABLE_STOCK}) AS available,
+              EXISTS (SELECT 1 FROM restock_rule r WHERE r.buyer_id = $1 AND r.product_id = $2) AS auto_restock
          FROM (SELECT 1) one LEFT JOIN stock_setting s ON s.buyer_id = $1 AND s.product_id = $2`,
       [buyerId, productId],
     );

@@ -16,6 +16,7 @@ export class StockLevelDto {
   @ApiProperty({ description: 'available is below lowStockThreshold' }) low!: boolean;
   @ApiPropertyOptional({ nullable: true, description: 'when a pull last took the stock below the threshold (the delivery.stock.low event); cleared when it is back at or above' })
   lowSince!: string | null;
+  @ApiProperty({ description: 'an auto-restock rule is set for the product (GET …/restock-rule reads it; 404 without one)' }) autoRestock!: boolean;
 }
 
 export class StockLevelPageDto {

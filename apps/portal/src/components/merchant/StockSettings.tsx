@@ -10,21 +10,29 @@ import { ShortId, StatusBadge, useCodeInWords } from './common';
 
 const wholeNumber = (text: string, min: number): number | null => (/^\d+$/.test(text.trim()) && Number(text.trim()) >= min ? Number(text.trim()) : null);
 
-/** One product's low-stock threshold and auto-restock rule (with its latest request). */
-export function StockSettings({ productId, productName, threshold, onSaved }: { productId: string; productName: string; threshold: number; onSaved: () => void }) {
+/**
+ * One product's low-stock threshold and auto-restock rule (with its latest request). The rule is
+ * read only when the stock level says there is one (`autoRestock`): asking for a rule that does
+ * not exist is a 404, which the browser logs as a console error.
+ */
+export function StockSettings({ productId, productName, threshold, hasRule, onSaved }: { productId: string; productName: string; threshold: number; hasRule: boolean; onSaved: () => void }) {
   const { t, dateTime, number } = useI18n();
   const inWords = useCodeInWords();
   const [thresholdText, setThresholdText] = useState(String(threshold));
   const [thresholdError, setThresholdError] = useState<string[] | undefined>();
   const [thresholdState, setThresholdState] = useState<{ saving: boolean; error: unknown; saved: boolean }>({ saving: false, error: null, saved: false });
 
+  const [ruleExists, setRuleExists] = useState(hasRule);
   const loadRule = useCallback(
     (signal: AbortSignal) =>
-      api.get<RestockRule>(`/api/v1/stock/${productId}/restock-rule`, { signal }).catch((error: unknown) => {
-        if (error instanceof ApiError && error.code === 'restock_rule_not_found') return null;
-        throw error;
-      }),
-    [productId],
+      ruleExists
+        ? api.get<RestockRule>(`/api/v1/stock/${productId}/restock-rule`, { signal }).catch((error: unknown) => {
+            // Deleted meanwhile (another tab): as if there were none.
+            if (error instanceof ApiError && error.code === 'restock_rule_not_found') return null;
+            throw error;
+          })
+        : Promise.resolve(null),
+    [productId, ruleExists],
   );
   const rule = useApiData(loadRule);
   const [draft, setDraft] = useState<{ below: string; order: string; price: string } | null>(null);
@@ -67,7 +75,9 @@ export function StockSettings({ productId, productName, threshold, onSaved }: { 
       await api.put(`/api/v1/stock/${productId}/restock-rule`, { belowQuantity: below, orderQuantity: order, maxUnitPrice: price });
       setDraft(null);
       setRuleState({ saving: false, error: null, notice: t('merchant.stock.saved') });
+      setRuleExists(true);
       rule.reload();
+      onSaved();
     } catch (error) {
       setRuleState({ saving: false, error, notice: null });
     }
@@ -79,7 +89,8 @@ export function StockSettings({ productId, productName, threshold, onSaved }: { 
       await api.delete(`/api/v1/stock/${productId}/restock-rule`);
       setDraft({ below: '', order: '', price: '' });
       setRuleState({ saving: false, error: null, notice: t('merchant.stock.rule.deleted') });
-      rule.reload();
+      setRuleExists(false);
+      onSaved();
     } catch (error) {
       setRuleState({ saving: false, error, notice: null });
     }

@@ -92,6 +92,7 @@ export function PurchasedStockPage() {
           productId={selected}
           productName={name(selected)}
           threshold={list.items.find((s) => s.productId === selected)?.lowStockThreshold ?? 0}
+          hasRule={list.items.find((s) => s.productId === selected)?.autoRestock ?? false}
           onSaved={list.reload}
         />
       ) : null}

@@ -131,6 +131,8 @@ export interface StockLevel {
   lowStockThreshold: number | null;
   low: boolean;
   lowSince: string | null;
+  /** An auto-restock rule is set (only then is there one to read). */
+  autoRestock: boolean;
 }
 
 export const RESTOCK_STATUSES = ['requested', 'placed', 'refused', 'delivered', 'cancelled', 'expired'] as const;
