@@ -186,6 +186,28 @@ it('follows the order live until it is delivered, and downloads the CSV of exact
   await page.getByText(/^(售后申请已提交|Your report was sent)/).waitFor();
 });
 
+it('updates an order under way on the orders list by itself, without a reload', async () => {
+  // The list's first read is made to show the newest order still reserved, as it is for a moment
+  // after placing; the page must find out by itself that it was delivered since.
+  const ordersList = (url: URL): boolean => url.pathname === '/api/v1/orders';
+  let doctored = false;
+  await page.route(ordersList, async (route) => {
+    if (doctored) return route.fallback();
+    doctored = true;
+    const response = await route.fetch();
+    const body = (await response.json()) as { items: { id: string; status: string; createdAt: string; updatedAt: string }[] };
+    expect(body.items[0]).toMatchObject({ id: orderId, status: 'delivered' });
+    Object.assign(body.items[0]!, { status: 'reserved', updatedAt: body.items[0]!.createdAt });
+    await route.fulfill({ response, json: body });
+  });
+  await nav(page, '我的订单', 'Orders');
+  const status = page.getByTestId('orders').locator('tbody tr').first().locator('[data-status]');
+  await expect(status.textContent()).resolves.toBe('已锁定库存');
+  await page.getByTestId('orders').locator('tbody tr').first().locator('[data-status="delivered"]').waitFor({ timeout: 15_000 });
+  await expect(status.textContent()).resolves.toBe('已交付');
+  await page.unroute(ordersList);
+});
+
 it('shows the orders, purchased stock, integrations and disputes pages', async () => {
   await nav(page, '我的订单', 'Orders');
   await page.getByTestId('orders').waitFor();

@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import type { Page } from '../../api/types';
@@ -7,10 +7,24 @@ import { useProducts } from '../../lib/productNames';
 import { EmptyState, PageHeader, SelectField } from '../../components/ui';
 import { formatMoney } from '../../i18n/format';
 import { useI18n } from '../../i18n/i18n';
-import { ORDER_STATUSES, type Order } from './types';
+import { ENDED_STATUSES, ORDER_STATUSES, type Order } from './types';
 import { ListStates, LoadMore, useCursorList, useSearchParamChoice } from '../../components/list';
 
-/** The merchant's orders, newest first, filtered by status (kept in the URL), "load more". */
+/** How often the list re-reads its first page while an order on it is still under way. */
+const LIVE_REFRESH_MS = 3_000;
+
+/** The newer of two reads of one order: the later `updatedAt`, else the later status (statuses only move forward). */
+const newer = (a: Order, b: Order | undefined): Order => {
+  if (!b) return a;
+  const byTime = Date.parse(b.updatedAt) - Date.parse(a.updatedAt);
+  return byTime > 0 || (byTime === 0 && ORDER_STATUSES.indexOf(b.status) > ORDER_STATUSES.indexOf(a.status)) ? b : a;
+};
+
+/**
+ * The merchant's orders, newest first, filtered by status (kept in the URL), "load more". Live:
+ * while an order shown is under way, the first page is read again every few seconds and its
+ * orders' newer states shown in place (without dropping the pages loaded with "load more").
+ */
 export function OrdersPage() {
   const { t, dateTime, number } = useI18n();
   const [status, setStatus] = useSearchParamChoice('status', ORDER_STATUSES);
@@ -20,6 +34,23 @@ export function OrdersPage() {
     [status],
   );
   const list = useCursorList(loadPage);
+  const [fresher, setFresher] = useState<Map<string, Order>>(new Map());
+  const orders = list.items.map((o) => newer(o, fresher.get(o.id)));
+  const underWay = orders.some((o) => !ENDED_STATUSES.includes(o.status));
+  useEffect(() => {
+    if (!underWay) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      loadPage(undefined, controller.signal)
+        .then((page) => setFresher((known) => new Map([...known, ...page.items.map((o): [string, Order] => [o.id, newer(o, known.get(o.id))])])))
+        // A failed read only waits for the next tick (a new map re-arms it); the list shows real errors itself.
+        .catch(() => !controller.signal.aborted && setFresher((known) => new Map(known)));
+    }, LIVE_REFRESH_MS);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [underWay, fresher, loadPage]);
   const products = useProducts(list.items.flatMap((o) => o.lines.map((l) => l.productId)));
 
   return (
@@ -67,7 +98,7 @@ export function OrdersPage() {
                 </tr>
               </thead>
               <tbody>
-                {list.items.map((order) => {
+                {orders.map((order) => {
                   const productIds = [...new Set(order.lines.map((l) => l.productId))];
                   return (
                     <tr key={order.id}>
