@@ -57,13 +57,12 @@ export function WebhooksSection() {
     }
   }
 
-  /** A new secret, shown once; the previous one keeps signing alongside for a while, so the shop can switch without losing a webhook. */
-  async function onRotate(endpoint: WebhookEndpoint) {
+  /** Runs one row's action with its buttons disabled meanwhile; a failure shows above the list. */
+  async function act(endpoint: WebhookEndpoint, work: () => Promise<void>) {
     setBusy(endpoint.id);
     setError(null);
     try {
-      const rotated = await api.post<{ secret: string; previousSecretValidUntil: string }>(`/api/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`);
-      setSecret({ title: t('merchant.webhooks.rotatedTitle', { url: endpoint.url, until: dateTime(rotated.previousSecretValidUntil) }), value: rotated.secret });
+      await work();
     } catch (failure) {
       setError(failure);
     } finally {
@@ -71,19 +70,19 @@ export function WebhooksSection() {
     }
   }
 
+  /** A new secret, shown once; the previous one keeps signing alongside for a while, so the shop can switch without losing a webhook. */
+  const onRotate = (endpoint: WebhookEndpoint) =>
+    act(endpoint, async () => {
+      const rotated = await api.post<{ secret: string; previousSecretValidUntil: string }>(`/api/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`);
+      setSecret({ title: t('merchant.webhooks.rotatedTitle', { url: endpoint.url, until: dateTime(rotated.previousSecretValidUntil) }), value: rotated.secret });
+    });
+
   /** A paused endpoint gets no new deliveries; its pending ones wait until it is resumed. */
-  async function onToggle(endpoint: WebhookEndpoint) {
-    setBusy(endpoint.id);
-    setError(null);
-    try {
+  const onToggle = (endpoint: WebhookEndpoint) =>
+    act(endpoint, async () => {
       await api.patch(`/api/v1/webhooks/endpoints/${endpoint.id}`, { enabled: !endpoint.enabled });
       endpoints.reload();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(null);
-    }
-  }
+    });
 
   async function onDelete(endpoint: WebhookEndpoint) {
     if (!window.confirm(t('merchant.webhooks.deleteConfirm', { url: endpoint.url }))) return;
