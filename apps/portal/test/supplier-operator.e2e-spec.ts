@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
+import { created, eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
 import type { Page } from 'playwright-core';
 import { BUSY, ensurePortalBuilt, LABELS, logIn, switchLanguage, type Language } from './support/portal';
 
@@ -227,6 +227,43 @@ it('lets an operator set a supplier’s commission rate, picking the supplier by
   // Settlement holds it for the supplier's id.
   const rates = await h.gateway.request('GET', '/api/v1/settlement/commission-rates', { token: operator.token });
   expect(rates.body.suppliers).toContainEqual(expect.objectContaining({ subject: supplier.organisationId, rateBps: 350 }));
+  await page.close();
+}, 120_000);
+
+it('lets an operator refund a dispute its supplier contested; the buyer gets the code’s price back once', async () => {
+  const UNIT_PRICE = 9_800;
+  const seller = await m.authorisedSupplier(brandId, '争议卡商');
+  const { offer: sold } = await m.offerWithCodes(seller, product.id, [{ minQuantity: 1, unitPrice: UNIT_PRICE }], 2);
+  const buyer = await m.fundedMerchant(100_000);
+  const placed = await created(m.placeOrder(buyer, { lines: [{ offerId: sold.id, quantity: 1 }] }));
+  await m.untilDelivered(buyer, placed.id);
+  const codeId: string = (await h.gateway.request('GET', `/api/v1/orders/${placed.id}/codes`, { token: buyer.token })).body.items[0].codeId;
+  const dispute = await created(
+    h.gateway.request('POST', '/api/v1/disputes', { token: buyer.token, json: { codeId, reason: 'code_invalid', evidence: '充值提示卡密无效' }, headers: { 'Idempotency-Key': randomUUID() } }),
+  );
+  // The supplier contests it: now the platform decides.
+  expect((await h.gateway.request('POST', `/api/v1/disputes/${dispute.id}/reject`, { token: seller.token })).body.status).toBe('contested');
+  const before = (await m.wallet(buyer))!;
+
+  const page = await signIn(operator, 'zh');
+  await go(page, '/operator/disputes');
+  const row = page.getByTestId('disputes').locator('tbody tr').filter({ has: page.getByRole('cell', { name: codeId, exact: true }) });
+  await expect(row.getByTestId('dispute-status').textContent()).resolves.toBe('供应商有异议');
+  await row.getByRole('button', { name: '退款', exact: true }).click();
+  // Refunded over Kafka by settlement; no longer contested, so the operator looks at every status.
+  await page.getByLabel('按状态筛选').selectOption('');
+  await eventually(
+    async () => {
+      await page.getByRole('button', { name: '刷新' }).first().click();
+      await browser.settle(page);
+      return row.getByTestId('dispute-status').textContent();
+    },
+    (status) => status === '已退款',
+    { what: 'the dispute refunded on the operator’s page' },
+  );
+  await expect(m.wallet(buyer)).resolves.toBe(before + UNIT_PRICE);
+  // Ended: nothing left to decide, so it cannot be refunded again from here.
+  await expect(row.getByRole('button').count()).resolves.toBe(0);
   await page.close();
 }, 120_000);
 
