@@ -249,7 +249,15 @@ it('lets an operator refund a dispute its supplier contested; the buyer gets the
   await go(page, '/operator/disputes');
   const row = page.getByTestId('disputes').locator('tbody tr').filter({ has: page.getByRole('cell', { name: codeId, exact: true }) });
   await expect(row.getByTestId('dispute-status').textContent()).resolves.toBe('供应商有异议');
+  // Money moves on it: the page asks once more, naming the code.
+  const asked = new Promise<string>((resolve) =>
+    page.once('dialog', (dialog) => {
+      resolve(dialog.message());
+      void dialog.accept();
+    }),
+  );
   await row.getByRole('button', { name: '退款', exact: true }).click();
+  await expect(asked).resolves.toBe(`确定为卡密 ${codeId} 退款？买家将按单价收回这张卡密的货款。`);
   // Refunded over Kafka by settlement; no longer contested, so the operator looks at every status.
   await page.getByLabel('按状态筛选').selectOption('');
   await eventually(

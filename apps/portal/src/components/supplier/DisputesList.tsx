@@ -34,6 +34,8 @@ export function DisputesList({ role, initialStatus = '' }: { role: 'supplier' | 
   const [actionError, setActionError] = useState<unknown>(null);
 
   async function decide(dispute: Dispute, decision: Decision) {
+    // A refund moves money and a rejection ends the buyer's claim: both are asked once more.
+    if (decision !== 'replace' && !window.confirm(t(`so.disputes.confirm.${decision}`, { code: dispute.codeId }))) return;
     setActing(dispute.id);
     setActionError(null);
     try {

@@ -198,6 +198,8 @@ export const supplierOperatorEn: Record<SupplierOperatorKey, string> = {
   'so.disputes.operatorTitle': 'Disputes for the platform to resolve',
   'so.disputes.supplierNote': 'Buyers raise problems with codes here. Replace the code, refund it, or contest it for the platform to decide.',
   'so.disputes.operatorNote': 'The platform decides disputes a supplier contested or whose replacement or refund failed: replace, refund or reject.',
+  'so.disputes.confirm.refund': 'Refund code {code}? The buyer gets its unit price back.',
+  'so.disputes.confirm.reject': 'Reject the dispute about code {code}?',
   'so.disputes.filter': 'Status',
   'so.disputes.all': 'All',
   'so.disputes.none': 'No disputes.',

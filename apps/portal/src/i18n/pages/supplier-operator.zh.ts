@@ -196,6 +196,8 @@ export const supplierOperatorZh = {
   'so.disputes.operatorTitle': '待平台处理的争议',
   'so.disputes.supplierNote': '买家对卡密有问题时会在这里提出。您可以补发一张新卡密、退款，或提出异议交给平台裁决。',
   'so.disputes.operatorNote': '供应商有异议、补发或退款失败的争议由平台裁决：补发、退款或驳回。',
+  'so.disputes.confirm.refund': '确定为卡密 {code} 退款？买家将按单价收回这张卡密的货款。',
+  'so.disputes.confirm.reject': '确定驳回卡密 {code} 的争议？',
   'so.disputes.filter': '按状态筛选',
   'so.disputes.all': '全部',
   'so.disputes.none': '没有争议。',
