@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { created, eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type SystemHarness } from '@kami/testing';
+import { created, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type SystemHarness } from '@kami/testing';
 import type { Page } from 'playwright-core';
-import { BUSY, ensurePortalBuilt, logIn, switchLanguage, type Language } from './support/portal';
+import { BUSY, ensurePortalBuilt, logIn, refreshUntilDisputeStatus, switchLanguage, type Language } from './support/portal';
 
 /*
  * The merchant side of the portal in a real browser against the real system (acceptance 1, the
@@ -266,15 +266,7 @@ it('lets the supplier replace the disputed code on its own disputes page; the bu
   const row = supplierPage.getByTestId('disputes').locator('tbody tr').filter({ has: supplierPage.getByRole('cell', { name: disputedCodeId, exact: true }) });
   await row.getByRole('button', { name: '补发' }).click();
   // The vault sells the replacement over Kafka: the supplier refreshes until the dispute says so.
-  await eventually(
-    async () => {
-      await supplierPage.getByRole('button', { name: '刷新' }).first().click();
-      await browser.settle(supplierPage);
-      return row.getByTestId('dispute-status').textContent();
-    },
-    (status) => status === '已补发',
-    { what: 'the dispute to be replaced on the supplier’s page' },
-  );
+  await refreshUntilDisputeStatus(browser, supplierPage, row, '已补发');
   // Named by its product, not only by the vault's code id.
   await expect(row.getByRole('cell', { name: product.name, exact: true }).count()).resolves.toBe(1);
   await browser.screenshot(supplierPage, 'supplier-disputes-replaced-zh');

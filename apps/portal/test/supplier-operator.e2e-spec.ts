@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { created, eventually, launchBrowser, marketplace, randomCode, startSystem, type Account, type BrowserSession, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
 import type { Page } from 'playwright-core';
-import { BUSY, ensurePortalBuilt, LABELS, logIn, switchLanguage, type Language } from './support/portal';
+import { BUSY, ensurePortalBuilt, LABELS, logIn, refreshUntilDisputeStatus, switchLanguage, type Language } from './support/portal';
 
 /*
  * The supplier's and operator's pages in a real browser against the real system (issue 7,
@@ -260,15 +260,7 @@ it('lets an operator refund a dispute its supplier contested; the buyer gets the
   await expect(asked).resolves.toBe(`确定为卡密 ${codeId} 退款？买家将按单价收回这张卡密的货款。`);
   // Refunded over Kafka by settlement; no longer contested, so the operator looks at every status.
   await page.getByLabel('按状态筛选').selectOption('');
-  await eventually(
-    async () => {
-      await page.getByRole('button', { name: '刷新' }).first().click();
-      await browser.settle(page);
-      return row.getByTestId('dispute-status').textContent();
-    },
-    (status) => status === '已退款',
-    { what: 'the dispute refunded on the operator’s page' },
-  );
+  await refreshUntilDisputeStatus(browser, page, row, '已退款');
   await expect(m.wallet(buyer)).resolves.toBe(before + UNIT_PRICE);
   // Ended: nothing left to decide, so it cannot be refunded again from here.
   await expect(row.getByRole('button').count()).resolves.toBe(0);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PORTAL_BUILD_DIR, WORKSPACE_ROOT } from '@kami/testing';
+import { eventually, PORTAL_BUILD_DIR, WORKSPACE_ROOT, type BrowserSession } from '@kami/testing';
 import type { Locator, Page } from 'playwright-core';
 
 export type Language = 'zh' | 'en';
@@ -59,4 +59,21 @@ export async function logIn(page: Page, email: string, password: string): Promis
   await passwordField(page).fill(password);
   await page.getByRole('button', { name: LABELS.submit }).click();
   await page.getByRole('navigation', { name: LABELS.navigation }).first().waitFor({ state: 'visible' });
+}
+
+/**
+ * A dispute decided over Kafka (replaced by the vault, refunded by settlement) shows on the
+ * disputes list only when it is read again: clicks the list's Refresh until the row's status says
+ * `status` (in the page's language), as a supplier or operator would.
+ */
+export async function refreshUntilDisputeStatus(browser: BrowserSession, page: Page, row: Locator, status: string): Promise<void> {
+  await eventually(
+    async () => {
+      await page.getByRole('button', { name: /^(刷新|Refresh)$/ }).first().click();
+      await browser.settle(page);
+      return row.getByTestId('dispute-status').textContent();
+    },
+    (shown) => shown === status,
+    { what: `the dispute to show ${status}` },
+  );
 }
