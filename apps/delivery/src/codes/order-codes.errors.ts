@@ -5,7 +5,6 @@ export const OrderCodesErrorCode = {
   OrderNotFound: 'order_not_found',
   CodesInStock: 'codes_in_stock',
   OrderNotDelivered: 'order_not_delivered',
-  InvalidCursor: 'invalid_cursor',
 } as const;
 
 export const orderNotFound = (): DomainError =>
@@ -19,7 +18,3 @@ export const orderNotDelivered = (): DomainError =>
   new DomainError(OrderCodesErrorCode.OrderNotDelivered, 409, "The order's codes are not delivered yet; download them once it is delivered (GET .../codes?wait= tells when).", {
     retryable: true,
   });
-
-/** As the platform's decodeCursor answers a cursor that does not decode: this one decodes but holds no position. */
-export const invalidCursor = (): DomainError =>
-  new DomainError(OrderCodesErrorCode.InvalidCursor, 400, 'The cursor is not one this endpoint handed out; start again without it.');

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { decodeCursor, toCursorPage, type Identity } from '@kami/platform';
+import { decodeCursor, invalidCursor, toCursorPage, type Identity } from '@kami/platform';
 import { DeliveryNotifications } from '../orders/delivery-notifications';
 import { MAX_CODES_PER_REVEAL, VaultRevealClient, type RevealChannel } from '../vault/vault-reveal.client';
 import type { OrderCodeDto, OrderCodesPageDto, OrderCodesQuery } from './order-codes.dto';
-import { codesInStock, invalidCursor, orderNotDelivered, orderNotFound } from './order-codes.errors';
+import { codesInStock, orderNotDelivered, orderNotFound } from './order-codes.errors';
 
 interface BuyersOrder {
   /** Null while only the vault's sale is known, not yet what ordering placed. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { decodeCursor, DomainError, toCursorPage, type CursorPage, type Identity } from '@kami/platform';
+import { decodeCursor, DomainError, invalidCursor, toCursorPage, type CursorPage, type Identity } from '@kami/platform';
 import type { ListWebhookDeliveriesQuery, WebhookAttemptDto, WebhookDeliveryDetailDto, WebhookDeliveryDto, WebhookDeliveryStatus } from './webhook.dto';
 
 interface DeliveryRow {
@@ -63,7 +63,7 @@ export class WebhookDeliveriesService {
     if (query.cursor) {
       const [createdKey, id] = decodeCursor(query.cursor, 2);
       if (typeof createdKey !== 'string' || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(createdKey))) {
-        throw new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+        throw invalidCursor();
       }
       conditions.push(`(d.created_at, d.id) < (${param(createdKey)}::timestamptz, ${param(id)}::uuid)`);
     }

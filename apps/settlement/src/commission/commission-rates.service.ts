@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeCursor, DomainError, SERVICE_CONFIG, toCursorPage, type CursorPage, type Identity } from '@kami/platform';
+import { decodeCursor, invalidCursor, SERVICE_CONFIG, toCursorPage, type CursorPage, type Identity } from '@kami/platform';
 import type { SettlementConfig } from '../config/settlement.config';
 import { categoryLineage, type CommissionRates } from './commission-rules';
 import type { CommissionRateChangeDto, CommissionRateChangesQueryDto, CommissionRateDto, CommissionRatesDto } from './commission-rates.dto';
@@ -104,7 +104,7 @@ export class CommissionRatesService {
   /** The audit of rate changes, newest first. */
   async changes(query: CommissionRateChangesQueryDto): Promise<CursorPage<CommissionRateChangeDto>> {
     const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
-    if (after !== null && !Number.isSafeInteger(after)) throw new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+    if (after !== null && !Number.isSafeInteger(after)) throw invalidCursor();
     const rows: {
       id: string;
       scope: Scope;

@@ -20,6 +20,8 @@ export class CreateTopupDto {
   channel!: string;
 }
 
+export const TOPUP_STATUSES = ['pending', 'succeeded', 'failed', 'expired'] as const;
+
 export class TopupDto {
   @ApiProperty() id!: string;
   @ApiProperty() organisationId!: string;
@@ -27,16 +29,14 @@ export class TopupDto {
   @ApiProperty() currency!: string;
   @ApiProperty() channel!: string;
   @ApiProperty() provider!: string;
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'expired'], description: '`expired`: unpaid at `expiresAt`, the intent is closed (a payment the provider still reports credits it: `succeeded`).' })
-  status!: 'pending' | 'succeeded' | 'failed' | 'expired';
+  @ApiProperty({ enum: TOPUP_STATUSES, description: '`expired`: unpaid at `expiresAt`, the intent is closed (a payment the provider still reports credits it: `succeeded`).' })
+  status!: (typeof TOPUP_STATUSES)[number];
   @ApiProperty({ enum: ['wallet', 'deposit'], description: "What it credits: a merchant's wallet, or a supplier's deposit (保证金)." }) purpose!: 'wallet' | 'deposit';
   @ApiProperty({ description: 'What the payer does next (scan the QR code, follow the redirect).' }) paymentAction!: { type: string; url: string };
   @ApiProperty() createdAt!: string;
   @ApiProperty({ description: 'When the payment intent closes unpaid (TOPUP_EXPIRY_SECONDS after creation).' }) expiresAt!: string;
   @ApiPropertyOptional() settledAt?: string;
 }
-
-export const TOPUP_STATUSES = ['pending', 'succeeded', 'failed', 'expired'] as const;
 
 export class TopupsQueryDto extends CursorPageQuery {
   @ApiPropertyOptional({ enum: TOPUP_STATUSES, description: '`pending`: intents still waiting for their payment (the portal offers to pay them)' })

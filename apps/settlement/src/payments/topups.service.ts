@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeCursor, DomainError, SERVICE_CONFIG, toCursorPage, ValidationFailedError, type CursorPage, type Identity } from '@kami/platform';
+import { decodeCursor, DomainError, invalidCursor, SERVICE_CONFIG, toCursorPage, ValidationFailedError, type CursorPage, type Identity } from '@kami/platform';
 import type { SettlementConfig } from '../config/settlement.config';
 import { DEPOSIT_CURRENCY } from '../deposits/deposit-status';
 import { Ledger } from '../ledger/ledger';
@@ -111,11 +111,6 @@ export class TopupsService {
     return toDto(rows[0]);
   }
 
-  /**
-   * Sandbox only: the payer pays the intent; the sandbox then notifies us over HTTP, asynchronously
-   * (and maybe twice). `lost`: the sandbox takes the payment but its notification never arrives
-   * (what the expiry sweep's payment query is for). An intent past its expiry cannot be paid.
-   */
   /** The caller's top-ups (operators: anyone's, or the organisation they name), newest first, keyset-paged. */
   async list(identity: Identity, query: TopupsQueryDto): Promise<CursorPage<TopupDto>> {
     const operator = identity.organisationType === 'operator';
@@ -125,7 +120,7 @@ export class TopupsService {
     const owner = operator ? (query.organisationId?.toLowerCase() ?? null) : identity.organisationId;
     const [afterAt, afterId] = query.cursor ? decodeCursor(query.cursor, 2) : [null, null];
     if (query.cursor && !(typeof afterAt === 'string' && !Number.isNaN(Date.parse(afterAt)) && typeof afterId === 'string' && /^[0-9a-f-]{36}$/.test(afterId))) {
-      throw new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+      throw invalidCursor();
     }
     const rows: (TopupRow & { created_key: string })[] = await this.dataSource.query(
       `SELECT ${COLUMNS}, created_at::text AS created_key FROM topup
@@ -137,6 +132,11 @@ export class TopupsService {
     return toCursorPage(rows, query.limit, (r) => [r.created_key, r.id], toDto);
   }
 
+  /**
+   * Sandbox only: the payer pays the intent; the sandbox then notifies us over HTTP, asynchronously
+   * (and maybe twice). `lost`: the sandbox takes the payment but its notification never arrives
+   * (what the expiry sweep's payment query is for). An intent past its expiry cannot be paid.
+   */
   async sandboxPay(identity: Identity, id: string, notification: 'scheduled' | 'lost' = 'scheduled'): Promise<{ topupId: string; notification: 'scheduled' | 'lost' }> {
     const topup = await this.get(identity, id);
     if (!(this.provider instanceof SandboxProvider)) throw unknownPaymentProvider();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RefundCompleted, type RefundReason, type RefundStage } from '@kami/contracts';
-import { decodeCursor, DomainError, idempotencyKeyReused, Messaging, toCursorPage, type CursorPage, type Identity } from '@kami/platform';
+import { decodeCursor, idempotencyKeyReused, invalidCursor, Messaging, toCursorPage, type CursorPage, type Identity } from '@kami/platform';
 import { Ledger } from '../ledger/ledger';
 import { transfer, type Leg } from '../ledger/ledger-rules';
 import { lineNotRefundable, orderLineNotFound, refundExceedsLine, refundNotCovered } from './refund.errors';
@@ -250,7 +250,7 @@ export class RefundsService {
           ? { clause: 'buyer_id = $4', params: [identity.organisationId] }
           : { clause: 'supplier_id = $4', params: [identity.organisationId] };
     const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
-    if (after !== null && !(typeof after === 'string' && /^\d{1,18}$/.test(after))) throw new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+    if (after !== null && !(typeof after === 'string' && /^\d{1,18}$/.test(after))) throw invalidCursor();
     const rows: RefundRow[] = await this.dataSource.query(
       `SELECT ${COLUMNS} FROM refund WHERE order_id = $1 AND ${scope.clause} AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3`,
       [query.orderId.toLowerCase(), after, query.limit + 1, ...scope.params],

@@ -33,6 +33,9 @@ export interface CursorPage<T> {
 
 export type CursorKey = (string | number | null)[];
 
+/** 400 `invalid_cursor`: also for a cursor that decodes but whose key parts are not what the endpoint hands out. */
+export const invalidCursor = (): DomainError => new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+
 export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
@@ -46,7 +49,7 @@ export function decodeCursor(cursor: string, length: number): CursorKey {
     key = undefined;
   }
   if (!Array.isArray(key) || key.length !== length || !key.every((part) => part === null || ['string', 'number'].includes(typeof part))) {
-    throw new DomainError('invalid_cursor', 400, 'The cursor is not one this endpoint handed out; start again without it.');
+    throw invalidCursor();
   }
   return key as CursorKey;
 }
