@@ -8,6 +8,11 @@ import { DEFAULT_STOCK_HISTORY_DAYS, MAX_STOCK_HISTORY_DAYS, type OfferStockLeve
 
 const DAY_MS = 86_400_000;
 
+/** An offer's stock is its supplier's and operators' to see; anyone else gets the same 404 as for no offer at all. */
+function assertMaySee(identity: Identity, supplierId: string | undefined): void {
+  if (supplierId === undefined || (identity.organisationType !== 'operator' && supplierId !== identity.organisationId)) throw offerNotFound();
+}
+
 /** An offer's code counts as PostgreSQL holds them, now and over time, for its supplier and for operators. */
 @Injectable()
 export class OfferStockService {
@@ -48,7 +53,7 @@ export class OfferStockService {
       [offerId],
     );
     const row = rows[0];
-    if (!row || (identity.organisationType !== 'operator' && row.supplier_id !== identity.organisationId)) throw offerNotFound();
+    assertMaySee(identity, row?.supplier_id);
     return {
       offerId,
       uploaded: Number(row.uploaded ?? 0),
@@ -60,9 +65,8 @@ export class OfferStockService {
     };
   }
 
-  /** The offer if the caller may see its stock (its supplier, operators); otherwise the same 404 as for no offer at all. */
   private async ownedOffer(identity: Identity, offerId: string): Promise<void> {
     const [row]: { supplier_id: string }[] = await this.dataSource.query(`SELECT supplier_id FROM vault_offer WHERE offer_id = $1`, [offerId]);
-    if (!row || (identity.organisationType !== 'operator' && row.supplier_id !== identity.organisationId)) throw offerNotFound();
+    assertMaySee(identity, row?.supplier_id);
   }
 }

@@ -46,7 +46,8 @@ export class StockPublisher implements OnApplicationBootstrap, OnModuleDestroy {
         await this.publish();
         if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
           this.prunedAt = Date.now();
-          await this.history.prune();
+          // Its own failure, not the events': publishing went through; pruning tries again next hour.
+          await this.history.prune().catch((error: unknown) => this.logger.error({ err: error }, 'pruning stock history failed'));
         }
       },
       onError: (error) => this.logger.error({ err: error }, 'publishing stock changes failed'),
