@@ -191,6 +191,25 @@ describe('placing orders', () => {
 
     expect(await stored()).toEqual(before);
   });
+
+  it('refuses __proto__, constructor and prototype keys like any other unknown field, at any depth, and stores nothing', async () => {
+    const product = await createProduct();
+    const offer = await offerWithStock(supplierA, product.id, [{ minQuantity: 1, unitPrice: 9500 }], 2);
+    const before = await stored();
+    const line = `{"offerId":"${offer.id}","quantity":1}`;
+    const bodies: [string, string][] = [
+      [`{"__proto__":{"admin":true},"lines":[${line}]}`, '__proto__'],
+      [`{"constructor":{"prototype":{"x":1}},"lines":[${line}]}`, 'constructor'],
+      [`{"prototype":1,"lines":[${line}]}`, 'prototype'],
+      [`{"lines":[{"offerId":"${offer.id}","quantity":1,"__proto__":{"quantity":5}}]}`, 'lines.0.__proto__'],
+    ];
+    for (const [rawJson, field] of bodies) {
+      const response = await h.gateway.request('POST', '/api/v1/orders', { token: merchant.token, rawJson, headers: { 'idempotency-key': randomUUID() } });
+      expectProblem(response, 400, 'validation_failed');
+      expect(response.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+    }
+    expect(await stored()).toEqual(before);
+  });
 });
 
 describe('quoting', () => {
