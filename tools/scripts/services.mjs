@@ -64,6 +64,8 @@ export function serviceEnv(service, stackEnv, secrets, overrides = {}) {
   if (service.name === 'vault') {
     for (const name of ['VAULT_MASTER_KEYS', 'VAULT_MASTER_KEY_ID', 'VAULT_FINGERPRINT_KEY']) env[name] = secrets[name];
   }
+  // The development stack pays top-ups with the sandbox provider (moves no money; refused in production).
+  if (service.name === 'settlement') env.PAYMENT_PROVIDER = 'sandbox';
   if (service.name === 'gateway') {
     env.JWT_SECRET = secrets.JWT_SECRET;
     // The portal's Vite build (build.mjs), served at `/`.

@@ -9,6 +9,7 @@ export const SettlementErrorCode = {
   InvalidNotificationSignature: 'invalid_notification_signature',
   NotificationMismatch: 'notification_mismatch',
   UnknownPaymentProvider: 'unknown_payment_provider',
+  PaymentProviderUnavailable: 'payment_provider_unavailable',
   InvalidPeriod: 'invalid_period',
   OrganisationRequired: 'organisation_id_required',
 } as const;
@@ -28,6 +29,8 @@ export const invalidNotificationSignature = (): SettlementError =>
 export const notificationMismatch = (): SettlementError =>
   new SettlementError(SettlementErrorCode.NotificationMismatch, 422, 'The notification does not match the payment it names.');
 export const unknownPaymentProvider = (): SettlementError => new SettlementError(SettlementErrorCode.UnknownPaymentProvider, 404, 'No such payment provider.');
+export const paymentProviderUnavailable = (): SettlementError =>
+  new SettlementError(SettlementErrorCode.PaymentProviderUnavailable, 503, 'No payment provider is configured: top-ups cannot be taken.');
 export const invalidPeriod = (detail: string): SettlementError => new SettlementError(SettlementErrorCode.InvalidPeriod, 400, detail);
 export const organisationRequired = (): SettlementError =>
   new SettlementError(SettlementErrorCode.OrganisationRequired, 400, 'Operators name the organisation with ?organisationId=.');

@@ -26,7 +26,7 @@ export class SettlementModule {
           producesTopics: [Topics.SettlementPayment, Topics.SettlementWallet, Topics.SettlementDeposit, Topics.SettlementRefund],
         }),
         LedgerModule,
-        PaymentsModule,
+        PaymentsModule.register(config),
         OrdersModule,
         StatementsModule,
         DepositsModule,

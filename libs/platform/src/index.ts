@@ -2,6 +2,7 @@ export * from './platform.tokens';
 export * from './platform.module';
 export * from './config/service-config';
 export * from './config/load-config';
+export * from './config/production-guards';
 export * from './logging/logging';
 export * from './errors/domain-error';
 export * from './errors/validation';

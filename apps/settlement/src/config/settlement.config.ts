@@ -1,7 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { ServiceConfig, toBoolean, toInt } from '@kami/platform';
+import { RefusedInProduction, ServiceConfig, toBoolean, toInt } from '@kami/platform';
 import { DEFAULT_SUPPLIER_DEPOSIT_MINIMUM } from '../deposits/deposit-status';
+import { CHANNELS_PATTERN } from '../payments/sandbox-channels';
 
 /** Environment of the settlement service (see the README's table). */
 export class SettlementConfig extends ServiceConfig {
@@ -38,9 +39,15 @@ export class SettlementConfig extends ServiceConfig {
   @Max(1_000_000_000_000)
   SUPPLIER_DEPOSIT_MINIMUM = DEFAULT_SUPPLIER_DEPOSIT_MINIMUM;
 
-  /** The payment provider behind the wallet top-ups (Alipay and WeChat Pay adapters are future work behind the same port). */
-  @IsIn(['sandbox'])
-  PAYMENT_PROVIDER = 'sandbox' as const;
+  /**
+   * The payment provider behind wallet and deposit top-ups. `none` (the default): top-ups answer
+   * 503 `payment_provider_unavailable`. `sandbox` turns on the sandbox provider, which credits a
+   * top-up when its payer presses a button and moves no money: for development and tests only,
+   * refused when NODE_ENV=production. (Alipay and WeChat Pay adapters come behind the same port.)
+   */
+  @IsIn(['none', 'sandbox'])
+  @RefusedInProduction((value) => value === 'sandbox', 'the sandbox provider credits top-ups without any money; it is refused in production')
+  PAYMENT_PROVIDER: 'none' | 'sandbox' = 'none';
 
   /**
    * The sandbox provider's signing key (HMAC-SHA256 of its notifications). Required in
@@ -65,9 +72,12 @@ export class SettlementConfig extends ServiceConfig {
   @Max(3_600_000)
   TOPUP_EXPIRY_SWEEP_INTERVAL_MS = 10_000;
 
-  /** The sandbox's channels and their single-payment limit in fen (0: no limit): `name:limit[,name:limit…]`. */
-  @Matches(/^[a-z][a-z0-9_]{0,31}:\d{1,15}(,[a-z][a-z0-9_]{0,31}:\d{1,15})*$/, { message: 'SANDBOX_CHANNELS must be name:limit pairs (limit in fen, 0 for none), comma separated' })
-  SANDBOX_CHANNELS = 'standard:0,restricted:30000';
+  /**
+   * The sandbox's channels and their single-payment limit in fen: `name[:limit][,name[:limit]…]`.
+   * A channel named without a limit gets DEFAULT_CHANNEL_LIMIT (¥50,000): no channel is unlimited.
+   */
+  @Matches(CHANNELS_PATTERN, { message: 'SANDBOX_CHANNELS must be channel names, each with an optional limit in fen of at least 1 (name:limit), comma separated' })
+  SANDBOX_CHANNELS = 'standard:5000000,restricted:30000';
 
   /** Where the sandbox delivers its notifications; by default this service's own notification route. */
   @IsOptional()

@@ -10,8 +10,8 @@
  */
 export interface PaymentChannel {
   name: string;
-  /** Largest single payment the channel accepts, in fen; undefined when there is none. */
-  singlePaymentLimit?: number;
+  /** Largest single payment the channel accepts, in fen: every channel has one. */
+  singlePaymentLimit: number;
 }
 
 export interface CreateIntentRequest {

@@ -1,16 +1,18 @@
 import pino from 'pino';
 import { InvalidNotificationError } from './payment-provider';
-import { parseChannels, SandboxProvider } from './sandbox-provider';
+import { DEFAULT_CHANNEL_LIMIT, parseChannels } from './sandbox-channels';
+import { SandboxProvider } from './sandbox-provider';
 
 describe('the sandbox payment provider', () => {
   const key = 'k'.repeat(40);
-  const sandbox = new SandboxProvider({ key, channels: parseChannels('standard:0,restricted:30000'), notifyUrl: 'http://127.0.0.1:1/x', duplicateNotifications: true, logger: pino({ level: 'silent' }) });
+  const sandbox = new SandboxProvider({ key, channels: parseChannels('standard,restricted:30000'), notifyUrl: 'http://127.0.0.1:1/x', duplicateNotifications: true, logger: pino({ level: 'silent' }) });
   const payment = { providerPaymentId: 'sbx_1', merchantReference: '4b1b7d3c-6b8e-4d1e-9a55-0d8c2b9f7a10', amount: 12_345, currency: 'CNY' };
 
-  it('parses channels and their single-payment limits', () => {
+  it('parses channels and their single-payment limits; a channel named without one gets the default, never none', () => {
     expect(sandbox.channel('restricted')).toEqual({ name: 'restricted', singlePaymentLimit: 30_000 });
-    expect(sandbox.channel('standard')).toEqual({ name: 'standard' });
+    expect(sandbox.channel('standard')).toEqual({ name: 'standard', singlePaymentLimit: DEFAULT_CHANNEL_LIMIT });
     expect(sandbox.channel('other')).toBeUndefined();
+    expect(() => parseChannels('standard:0')).toThrow(/at least 1 fen/);
   });
 
   it('verifies its own signed notifications', () => {

@@ -11,17 +11,6 @@ import {
   type VerifiedNotification,
 } from './payment-provider';
 
-/** `standard:0,restricted:30000` → the channels and their single-payment limits (0: none). */
-export function parseChannels(spec: string): Map<string, PaymentChannel> {
-  return new Map(
-    spec.split(',').map((pair) => {
-      const [name, limit] = pair.split(':') as [string, string];
-      const fen = Number(limit);
-      return [name, fen > 0 ? { name, singlePaymentLimit: fen } : { name }];
-    }),
-  );
-}
-
 /** The fields of a sandbox notification, named as Alipay names its own (amount in fen, though). */
 export interface SandboxNotification {
   notify_id: string;

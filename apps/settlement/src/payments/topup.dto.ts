@@ -14,7 +14,7 @@ export class CreateTopupDto {
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as CNY' })
   currency!: string;
 
-  @ApiProperty({ example: 'standard', description: 'A channel of the payment provider (the sandbox has `standard` and `restricted`, limited to ¥300 a payment).' })
+  @ApiProperty({ example: 'standard', description: 'A channel of the payment provider; each channel has a single-payment limit (above it: 422 `amount_over_channel_limit`).' })
   @IsString()
   @Matches(/^[a-z][a-z0-9_]{0,31}$/, { message: 'channel must be a channel name such as standard' })
   channel!: string;

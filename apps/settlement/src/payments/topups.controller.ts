@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, Public, ValidationFailedError, type Identity } from '@kami/platform';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentIdentity, Idempotent, parseIdempotencyKey, Public, type Identity } from '@kami/platform';
 import { CreateTopupDto, TopupDto, TopupPageDto, TopupsQueryDto } from './topup.dto';
 import { TopupsService } from './topups.service';
 
@@ -35,18 +35,6 @@ export class TopupsController {
   @ApiOkResponse({ type: TopupDto })
   get(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string): Promise<TopupDto> {
     return this.topups.get(identity, id);
-  }
-
-  @Access({ organisationTypes: ['merchant', 'supplier'] })
-  @Post('topups/:id/sandbox-pay')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Sandbox provider only: pay the intent; the sandbox then sends its signed notification (sometimes twice)' })
-  @ApiQuery({ name: 'notification', required: false, enum: ['lost'], description: '`lost`: the sandbox takes the payment but its notification never arrives (the expiry sweep then finds the payment by asking the provider).' })
-  @ApiAcceptedResponse()
-  @ApiConflictResponse({ description: '`topup_expired`: the intent expired unpaid; `topup_not_pending`: already settled.' })
-  sandboxPay(@CurrentIdentity() identity: Identity, @Param('id', new ParseUUIDPipe()) id: string, @Query('notification') notification?: string): Promise<unknown> {
-    if (notification !== undefined && notification !== 'lost') throw new ValidationFailedError([{ field: 'notification', messages: ['notification must be lost when given'] }]);
-    return this.topups.sandboxPay(identity, id, notification === 'lost' ? 'lost' : 'scheduled');
   }
 
   /**

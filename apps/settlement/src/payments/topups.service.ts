@@ -10,6 +10,7 @@ import {
   amountOverChannelLimit,
   invalidNotificationSignature,
   notificationMismatch,
+  paymentProviderUnavailable,
   topupNotFound,
   topupNotPending,
   unknownPaymentChannel,
@@ -71,14 +72,16 @@ export class TopupsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: Ledger,
-    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    /** Null when PAYMENT_PROVIDER=none: no top-up can be taken. */
+    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider | null,
     @Inject(SERVICE_CONFIG) private readonly config: SettlementConfig,
   ) {}
 
   async create(identity: Identity, input: CreateTopupDto, idempotencyKey?: string): Promise<TopupDto> {
+    if (!this.provider) throw paymentProviderUnavailable();
     const channel = this.provider.channel(input.channel);
     if (!channel) throw unknownPaymentChannel(input.channel);
-    if (channel.singlePaymentLimit !== undefined && input.amount > channel.singlePaymentLimit) throw amountOverChannelLimit(channel.name, channel.singlePaymentLimit);
+    if (input.amount > channel.singlePaymentLimit) throw amountOverChannelLimit(channel.name, channel.singlePaymentLimit);
     const purpose: TopupDto['purpose'] = identity.organisationType === 'supplier' ? 'deposit' : 'wallet';
     if (purpose === 'deposit' && input.currency !== DEPOSIT_CURRENCY) {
       throw new ValidationFailedError([{ field: 'currency', messages: [`deposits are held in ${DEPOSIT_CURRENCY}`] }]);
@@ -133,7 +136,7 @@ export class TopupsService {
   }
 
   /**
-   * Sandbox only: the payer pays the intent; the sandbox then notifies us over HTTP, asynchronously
+   * Sandbox only (its route exists only when PAYMENT_PROVIDER=sandbox): the payer pays the intent; the sandbox then notifies us over HTTP, asynchronously
    * (and maybe twice). `lost`: the sandbox takes the payment but its notification never arrives
    * (what the expiry sweep's payment query is for). An intent past its expiry cannot be paid.
    */
@@ -157,10 +160,11 @@ export class TopupsService {
 
   /** A provider's notification: verified, then applied once. Answers what the provider expects. */
   async handleNotification(providerName: string, raw: RawNotification): Promise<unknown> {
-    if (providerName !== this.provider.name) throw unknownPaymentProvider();
+    const provider = this.provider;
+    if (!provider || providerName !== provider.name) throw unknownPaymentProvider();
     let verified;
     try {
-      verified = this.provider.verifyNotification(raw);
+      verified = provider.verifyNotification(raw);
     } catch (error) {
       if (!(error instanceof InvalidNotificationError)) throw error;
       this.logger.warn({ provider: providerName, reason: error.message }, 'refused a payment notification');
@@ -200,7 +204,7 @@ export class TopupsService {
     });
     if (outcome === 'mismatch') throw notificationMismatch();
     this.logger.log({ topupId: verified.merchantReference, outcome }, 'payment notification handled');
-    return this.provider.acknowledgement();
+    return provider.acknowledgement();
   }
 
   /**
@@ -211,17 +215,20 @@ export class TopupsService {
    * otherwise it expires. Answers undefined when nothing is due.
    */
   async closeNextExpired(now: Date, passed: string[]): Promise<{ id: string; outcome: ExpiryOutcome } | undefined> {
+    const provider = this.provider;
+    // Without a provider nobody can be asked: top-ups of a provider no longer configured stay pending for an operator.
+    if (!provider) return undefined;
     return this.dataSource.transaction(async (manager) => {
       const rows: TopupRow[] = await manager.query(
         `SELECT ${COLUMNS} FROM topup WHERE status = 'pending' AND expires_at <= $1 AND provider = $2 AND NOT (id = ANY($3::uuid[]))
           ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [now, this.provider.name, passed],
+        [now, provider.name, passed],
       );
       const topup = rows[0];
       if (!topup) return undefined;
       let status: PaymentStatus;
       try {
-        status = await this.provider.queryPayment({ merchantReference: topup.id, providerPaymentId: topup.provider_payment_id });
+        status = await provider.queryPayment({ merchantReference: topup.id, providerPaymentId: topup.provider_payment_id });
       } catch (error) {
         this.logger.warn({ err: error, topupId: topup.id }, 'the provider could not be asked about an expired top-up; it stays pending until the next sweep');
         return { id: topup.id, outcome: 'unresolved' as const };

@@ -344,6 +344,8 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
           REDIS_URL: infra.redisUrl,
           ...vaultEnv,
           ...deliveryEnv,
+          // Tests pay top-ups with the sandbox provider; a test may turn it off with PAYMENT_PROVIDER: 'none'.
+          ...(name === 'settlement' ? { PAYMENT_PROVIDER: 'sandbox' } : {}),
           ...options.serviceEnv?.[name],
         };
         const proc = spawnTs(`apps/${name}/src/main.ts`, serviceEnvs[name]);
