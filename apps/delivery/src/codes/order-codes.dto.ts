@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { toInt } from '@kami/platform';
 import { MAX_CODES_PER_REVEAL } from '../vault/vault-reveal.client';
 
@@ -36,6 +36,21 @@ export class OrderCodesQuery {
   @Min(0)
   @Max(MAX_CODES_WAIT_SECONDS)
   wait = 0;
+}
+
+export const CODES_CSV_FORMATS = ['spreadsheet', 'raw'] as const;
+export type CodesCsvFormat = (typeof CODES_CSV_FORMATS)[number];
+
+export class OrderCodesCsvQuery {
+  @ApiPropertyOptional({
+    enum: CODES_CSV_FORMATS,
+    default: 'spreadsheet',
+    description:
+      "spreadsheet: safe to open in Excel/WPS (a value starting with =, +, -, @, tab or CR that is not a plain number gets a leading '); raw: every value exactly as the supplier uploaded it, for programs that import the codes (as the JSON of GET .../codes is).",
+  })
+  @IsOptional()
+  @IsIn(CODES_CSV_FORMATS)
+  format: CodesCsvFormat = 'spreadsheet';
 }
 
 /** One code of the order, revealed to its buyer. */

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, type Identity } from '@kami/platform';
+import { csvLine, DomainError, type Identity } from '@kami/platform';
 import { Ledger } from '../ledger/ledger';
 import { invalidPeriod, organisationRequired } from '../settlement.errors';
-import { csvLine } from './csv';
 import type { StatementQueryDto } from './statements.dto';
 
 export interface WalletView {

@@ -13,6 +13,15 @@ import type { Account, ApiResponse, JsonBody, SystemHarness } from './system-har
 export const PDF_PROOF = { fileName: 'agreement.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.7\n% agreement\n').toString('base64') };
 export const CODE_FORMAT = { codePattern: '[A-Z0-9]{5}(-[A-Z0-9]{5}){2}', pin: 'none' };
 
+/** One line of an inline upload (POST /api/v1/vault/batches `codes`), as the product's code format allows. */
+export interface UploadLine {
+  code: string;
+  pin?: string;
+  serial?: string;
+  redemptionUrl?: string;
+  expiresAt?: string;
+}
+
 export interface PriceTier {
   minQuantity: number;
   unitPrice: number;
@@ -100,20 +109,23 @@ export function marketplace(h: SystemHarness, operator: Account) {
     },
 
     /**
-     * An active offer of the supplier with `stock` codes uploaded to the vault, once the vault's
-     * projection shows the offer active and ordering's shows it active with that stock (and knows
-     * its product's category, which order lines carry). Returns the offer and the uploaded plaintext.
+     * An active offer of the supplier with `stock` codes (random, in CODE_FORMAT) or the given
+     * lines uploaded to the vault, once the vault's projection shows the offer active and
+     * ordering's shows it active with that stock (and knows its product's category, which order
+     * lines carry). Returns the offer and the uploaded plaintext (the lines' codes).
      */
-    async offerWithCodes(supplier: Account, productId: string, priceTiers: PriceTier[], stock: number): Promise<{ offer: JsonBody; codes: string[] }> {
+    async offerWithCodes(supplier: Account, productId: string, priceTiers: PriceTier[], stockOrLines: number | UploadLine[]): Promise<{ offer: JsonBody; codes: string[] }> {
       const offer = await created(catalog(supplier, 'POST', '/offers', { productId, sku: `SKU-${randomUUID().slice(0, 8)}`, priceTiers }));
       const activated = await catalog(supplier, 'POST', `/offers/${offer.id}/activate`);
       if (activated.status !== 200) throw new Error(`activating offer ${offer.id} answered ${activated.status}: ${activated.text}`);
-      const codes = Array.from({ length: stock }, () => randomCode());
+      const lines = typeof stockOrLines === 'number' ? Array.from({ length: stockOrLines }, () => ({ code: randomCode() })) : stockOrLines;
+      const stock = lines.length;
+      const codes = lines.map((line) => line.code);
       // The vault learns the offer and its product from catalog's events: until the offer is in it
       // answers 404, until the product (its code format) is in 409 product_not_known (retryable).
       const upload = await eventually(
         () =>
-          h.gateway.request('POST', '/api/v1/vault/batches', { token: supplier.token, json: { offerId: offer.id, codes: codes.map((code) => ({ code })) }, headers: { 'Idempotency-Key': randomUUID() } }),
+          h.gateway.request('POST', '/api/v1/vault/batches', { token: supplier.token, json: { offerId: offer.id, codes: lines }, headers: { 'Idempotency-Key': randomUUID() } }),
         (response) => response.status !== 404 && !(response.status === 409 && response.body?.code === 'product_not_known'),
         { what: `vault to know offer ${offer.id} and its product` },
       );
