@@ -350,6 +350,13 @@ describe('bad input', () => {
     expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, categoryCode: 'weapons' }), ['categoryCode']);
     expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, codeFormat: { codePattern: '[A-Z0-9', pin: 'none' } }), ['codeFormat.codePattern']);
     expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, codeFormat: { codePattern: '\\d{16}', pin: 'required', pinPattern: '(\\d{8}' } }), ['codeFormat.pinPattern']);
+    // Patterns run on RE2 (linear time): one that closes the anchoring group, or needs backtracking, is refused.
+    expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, codeFormat: { codePattern: 'x)|(?:', pin: 'none' } }), ['codeFormat.codePattern']);
+    expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, codeFormat: { codePattern: '(\\d)\\1{15}', pin: 'required', pinPattern: '(?=\\d{8})\\w+' } }), [
+      'codeFormat.codePattern',
+      'codeFormat.pinPattern',
+    ]);
+    expectInvalidFields(await call(operator, 'PATCH', `/products/${product.id}`, { codeFormat: { codePattern: 'x)|(?:', pin: 'none' } }), ['codeFormat.codePattern']);
     expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, faceValue: -100 }), ['faceValue']);
     expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, faceValue: 99.5 }), ['faceValue']);
     expectInvalidFields(await call(operator, 'POST', '/products', { ...productBody, brandId: randomUUID() }), ['brandId']);

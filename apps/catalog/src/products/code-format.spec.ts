@@ -20,4 +20,13 @@ describe('code formats', () => {
     expect(matchesPattern('\\d{16}', '12345678901234567')).toBe(false);
     expect(matchesPattern('a|b', 'ab')).toBe(false);
   });
+
+  it('refuses patterns the vault cannot run in linear time or that escape the whole-value match', () => {
+    expect(codeFormatProblems({ codePattern: 'x)|(?:', pin: 'optional', pinPattern: '(\\d)\\1' }).map((p) => p.field)).toEqual([
+      'codeFormat.codePattern',
+      'codeFormat.pinPattern',
+    ]);
+    expect(codeFormatProblems({ codePattern: '(?!0)\\d{16}', pin: 'none' }).map((p) => p.field)).toEqual(['codeFormat.codePattern']);
+    expect(codeFormatProblems({ codePattern: '\\p{Script=Han}{2}-\\u{1F600}', pin: 'none' })).toEqual([]);
+  });
 });

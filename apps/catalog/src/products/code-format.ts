@@ -1,3 +1,4 @@
+import { codePatternProblem, compileCodePattern } from '@kami/code-format';
 import type { FieldProblem } from '@kami/platform';
 
 export interface CodeFormatInput {
@@ -8,17 +9,15 @@ export interface CodeFormatInput {
 }
 
 /**
- * Vault checks every uploaded line against these patterns with JavaScript's RegExp (unicode
- * mode, whole-value match), so a pattern must compile exactly that way before it is stored.
+ * Vault checks every uploaded line against these patterns on RE2's linear-time engine (whole-value
+ * match, @kami/code-format), so a pattern must compile exactly that way before it is stored:
+ * back-references, look-around and anything that does not parse on its own (such as `x)|(?:`) are refused.
  */
 export function codeFormatProblems(format: CodeFormatInput, prefix = 'codeFormat'): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const compileProblem = (field: string, pattern: string): void => {
-    try {
-      new RegExp(`^(?:${pattern})$`, 'u');
-    } catch (error) {
-      problems.push({ field: `${prefix}.${field}`, messages: [`is not a valid regular expression: ${(error as Error).message}`] });
-    }
+    const problem = codePatternProblem(pattern);
+    if (problem !== null) problems.push({ field: `${prefix}.${field}`, messages: [`is not a valid regular expression (RE2 syntax, no back-references or look-around): ${problem}`] });
   };
   compileProblem('codePattern', format.codePattern);
   if (format.pinPattern !== undefined && format.pinPattern !== null) {
@@ -30,5 +29,5 @@ export function codeFormatProblems(format: CodeFormatInput, prefix = 'codeFormat
 
 /** Whole-value match, as vault applies it. */
 export function matchesPattern(pattern: string, value: string): boolean {
-  return new RegExp(`^(?:${pattern})$`, 'u').test(value);
+  return compileCodePattern(pattern).matches(value);
 }

@@ -8,7 +8,7 @@ import { CursorPageQuery, toBoolean, toInt } from '@kami/platform';
 export const MAX_AMOUNT_FEN = 1_000_000_000;
 
 export class CodeFormatDto {
-  @ApiProperty({ example: '[0-9]{16}', description: 'JavaScript regular expression the whole code must match' })
+  @ApiProperty({ example: '[0-9]{16}', description: 'regular expression (RE2 syntax, run in linear time; JavaScript \\u and \\p{Script=…} escapes are read too) the whole code must match; back-references and look-around are refused' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

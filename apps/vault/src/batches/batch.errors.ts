@@ -9,6 +9,7 @@ export const BatchErrorCode = {
   TooManyCodes: 'too_many_codes',
   UnsupportedContentType: 'unsupported_content_type',
   BatchNotAwaitingContent: 'batch_not_awaiting_content',
+  CodeFormatUnsupported: 'code_format_unsupported',
 } as const;
 
 /**
@@ -46,6 +47,14 @@ export const productNotKnown = (): BatchError =>
   new BatchError(BatchErrorCode.ProductNotKnown, 409, 'The vault has not received this offer’s product (and its code format) from the catalog yet; retry in a moment.', {
     retryAfterSeconds: 2,
   });
+export const codeFormatUnsupported = (field: 'codePattern' | 'pinPattern'): BatchError =>
+  // A product stored before patterns ran on RE2 (catalog now refuses such patterns at creation).
+  new BatchError(
+    BatchErrorCode.CodeFormatUnsupported,
+    409,
+    `This offer's product has a ${field} the vault cannot run (back-references, look-around or a syntax RE2 does not read); ask an operator to correct the product's code format.`,
+    { field },
+  );
 export const batchNotFound = (): BatchError => new BatchError(BatchErrorCode.BatchNotFound, 404, 'No such batch.');
 export const tooManyCodes = (limit: number): BatchError =>
   new BatchError(BatchErrorCode.TooManyCodes, 413, `An inline batch holds at most ${limit} codes; upload bigger batches as CSV (source: "csv").`, { limit });

@@ -17,9 +17,10 @@ export class BatchesController {
     summary: 'Upload codes to an own offer: inline (`codes`, up to BATCH_JSON_MAX_CODES, ingested now) or a CSV batch (`source: "csv"`) whose content follows',
     description:
       'Inline: answers the finished batch (completed, with its per-line report; codes go on sale at once). CSV: answers a batch in `receiving` that waits for ' +
-      '`PUT /api/v1/vault/batches/{id}/content`. Every line is checked against the product’s code format; refusals (bad_format with the field, expired, ' +
+      '`PUT /api/v1/vault/batches/{id}/content`. Every line is checked against the product’s code format (whole value, RE2: linear time); refusals (bad_format with the field, expired, ' +
       'duplicate_in_batch with the first line, duplicate_in_vault) are listed by line under /refusals and never echo a value. Errors: 404 offer_not_found ' +
-      '(also another supplier’s offer), 409 offer_delisted, 409 product_not_known, 413 too_many_codes, 400 validation_failed.',
+      '(also another supplier’s offer), 409 offer_delisted, 409 product_not_known, 409 code_format_unsupported (the product’s pattern cannot run on RE2), ' +
+      '413 too_many_codes, 400 validation_failed.',
   })
   @ApiCreatedResponse({ type: BatchDto })
   create(@CurrentIdentity() identity: Identity, @Body() body: CreateBatchDto): Promise<BatchDto> {
@@ -41,7 +42,7 @@ export class BatchesController {
     description:
       'Answers 202 with the batch, completed or failed (failure.code: too_many_lines, unparseable_csv, line_too_long, bad_header, upload_aborted, internal_error; ' +
       'a failed batch keeps no codes). Poll GET /batches/{id} meanwhile for progress. Errors: 404 batch_not_found, 415 unsupported_content_type, ' +
-      '409 batch_not_awaiting_content (inline batch, or content already sent).',
+      '409 batch_not_awaiting_content (inline batch, or content already sent), 409 code_format_unsupported.',
   })
   @ApiAcceptedResponse({ type: BatchDto })
   upload(@CurrentIdentity() identity: Identity, @Param('batchId', ParseUUIDPipe) batchId: string, @Req() request: Request): Promise<BatchDto> {

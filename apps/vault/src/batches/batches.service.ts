@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { codePatternProblem } from '@kami/code-format';
 import { SERVICE_CONFIG, ValidationFailedError, type CursorPage, type Identity } from '@kami/platform';
-import { CatalogProjection, type VaultOffer } from '../catalog-projection/catalog-projection.service';
+import { CatalogProjection, type CodeFormat, type VaultOffer } from '../catalog-projection/catalog-projection.service';
 import type { VaultConfig } from '../config/vault.config';
 import { VaultCrypto } from '../crypto/vault-crypto';
 import type { BatchDto, BatchSummaryDto, CreateBatchDto, ListBatchesQuery, RefusalDto, RefusalsQuery } from './batch.dto';
-import { batchNotAwaitingContent, batchNotFound, offerDelisted, offerNotFound, productNotKnown, tooManyCodes, unsupportedContentType } from './batch.errors';
+import { batchNotAwaitingContent, batchNotFound, codeFormatUnsupported, offerDelisted, offerNotFound, productNotKnown, tooManyCodes, unsupportedContentType } from './batch.errors';
 import { BatchIngest } from './batch-ingest';
 import { claimForContent, findBatch, findVisibleBatch, insertBatch, listRefusals, listVisibleBatches, loadDataKey, toBatchDto, type BatchRow } from './batch-store';
 import { BatchWorker } from './batch-worker';
@@ -41,6 +42,12 @@ function isCsv(contentType: string | undefined): boolean {
   if (type !== 'text/csv') return false;
   const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   return charset === undefined || charset === 'utf-8' || charset === 'utf8';
+}
+
+/** Refuses a batch whose product's patterns cannot run on the linear-time engine (before anything is stored). */
+function assertRunnable(format: CodeFormat): void {
+  if (codePatternProblem(format.codePattern) !== null) throw codeFormatUnsupported('codePattern');
+  if (format.pinPattern && codePatternProblem(format.pinPattern) !== null) throw codeFormatUnsupported('pinPattern');
 }
 
 const principalOf = (identity: Identity): string => `${identity.principalType}:${identity.principalId}`;
@@ -101,6 +108,7 @@ export class BatchesService {
     const offer = await this.projection.offer(batch.offer_id);
     if (!offer) throw productNotKnown();
     if (offer.status === 'delisted') throw offerDelisted();
+    assertRunnable(offer.format);
     const claimed = await claimForContent(this.dataSource.manager, batchId, identity.organisationId, this.worker.id);
     if (!claimed) {
       const now = await findBatch(this.dataSource.manager, batchId);
@@ -151,6 +159,7 @@ export class BatchesService {
     }
     if (offer.supplierId !== identity.organisationId) throw offerNotFound();
     if (offer.status === 'delisted') throw offerDelisted();
+    assertRunnable(offer.format);
     return offer;
   }
 }

@@ -1,3 +1,4 @@
+import { CodePatternSyntaxError } from '@kami/code-format';
 import { FingerprintSet } from './fingerprint-set';
 import { LineChecker, parseExpiresAt } from './line-checker';
 
@@ -19,6 +20,15 @@ describe('LineChecker', () => {
     // An alternation in the pattern cannot escape the anchors.
     expect(new LineChecker(format({ codePattern: 'A|B' }), now).check({ code: 'AB' })).toMatchObject({ ok: false, field: 'code' });
     expect(new LineChecker(format({ codePattern: '\\p{Script=Han}{2}' }), now).check({ code: '卡密' })).toMatchObject({ ok: true });
+  });
+
+  it('cannot be escaped by a pattern that closes the anchoring group, and runs pathological patterns in linear time', () => {
+    // `^(?:x)|(?:)$` would take anything at all: the pattern is compiled on its own, and this one does not compile.
+    expect(() => new LineChecker(format({ codePattern: 'x)|(?:' }), now)).toThrow(CodePatternSyntaxError);
+    expect(() => new LineChecker(format({ pinPattern: '1)|(?:' }), now)).toThrow(CodePatternSyntaxError);
+    const pathological = new LineChecker(format({ codePattern: '([A-Z0-9]+)+-X' }), now);
+    expect(pathological.check({ code: 'A1B2C3D4E5F6G7H8J9K0L1M2N3P4Q5R6S7T8U9V0' })).toEqual({ ok: false, reason: 'bad_format', field: 'code' });
+    expect(pathological.check({ code: 'A1B2C3D4E5F6G7H8J9K0-X' })).toMatchObject({ ok: true });
   });
 
   it('applies the PIN policy and pattern, the serial requirement and the URL rules', () => {

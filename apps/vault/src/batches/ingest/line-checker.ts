@@ -1,3 +1,4 @@
+import { compileCodePattern, type CodePattern } from '@kami/code-format';
 import type { CodeFormat } from '../../catalog-projection/catalog-projection.service';
 import type { Credential } from '../../crypto/vault-crypto';
 import type { LineField } from '../batch.dto';
@@ -28,11 +29,6 @@ const present = (value: string | null | undefined): string | undefined => {
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 };
-
-/** Compiles a catalog pattern the way catalog checked it: unicode mode, matched against the whole value. */
-export function compileWholeValuePattern(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, 'u');
-}
 
 /**
  * `2027-12-31` (the end of that day, UTC) or `2027-12-31T18:00:00+08:00` (a zone is required,
@@ -66,33 +62,35 @@ function isHttpUrl(text: string): boolean {
 }
 
 /**
- * Checks lines against a product's code format: the code against `codePattern`, the PIN against
+ * Checks lines against a product's code format: the code against `codePattern` (whole value, RE2's
+ * linear-time engine: a supplier's pattern cannot stall the event loop), the PIN against
  * the PIN policy and `pinPattern`, the serial when required, the redemption URL, the expiry.
  * The first problem found is the line's refusal (one refusal per line). Values are trimmed;
  * the code is kept exactly as written otherwise (the buyer gets what the supplier uploaded).
  */
 export class LineChecker {
-  private readonly code: RegExp;
-  private readonly pin: RegExp | null;
+  private readonly code: CodePattern;
+  private readonly pin: CodePattern | null;
 
+  /** Throws CodePatternSyntaxError when a pattern cannot run on the linear-time engine (see CodeFormatUnsupported). */
   constructor(
     private readonly format: CodeFormat,
     private readonly now: Date = new Date(),
   ) {
-    this.code = compileWholeValuePattern(format.codePattern);
-    this.pin = format.pinPattern ? compileWholeValuePattern(format.pinPattern) : null;
+    this.code = compileCodePattern(format.codePattern);
+    this.pin = format.pinPattern ? compileCodePattern(format.pinPattern) : null;
   }
 
   check(line: RawLine): LineVerdict {
     const code = present(line.code);
-    if (code === undefined || code.length > FIELD_LIMITS.code || !this.code.test(code)) return { ok: false, reason: 'bad_format', field: 'code' };
+    if (code === undefined || code.length > FIELD_LIMITS.code || !this.code.matches(code)) return { ok: false, reason: 'bad_format', field: 'code' };
 
     const pin = present(line.pin);
     if (this.format.pinPolicy === 'none') {
       if (pin !== undefined) return { ok: false, reason: 'bad_format', field: 'pin' };
     } else if (pin === undefined) {
       if (this.format.pinPolicy === 'required') return { ok: false, reason: 'bad_format', field: 'pin' };
-    } else if (pin.length > FIELD_LIMITS.pin || CONTROL.test(pin) || (this.pin !== null && !this.pin.test(pin))) {
+    } else if (pin.length > FIELD_LIMITS.pin || CONTROL.test(pin) || (this.pin !== null && !this.pin.matches(pin))) {
       return { ok: false, reason: 'bad_format', field: 'pin' };
     }
 
