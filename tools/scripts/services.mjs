@@ -29,7 +29,7 @@ export function devSecrets() {
     }
   }
   let changed = false;
-  for (const name of ['INTERNAL_IDENTITY_SECRET', 'JWT_SECRET', 'VAULT_FINGERPRINT_KEY']) {
+  for (const name of ['INTERNAL_IDENTITY_SECRET', 'JWT_SECRET', 'VAULT_FINGERPRINT_KEY', 'DEMO_CREDENTIALS_SECRET']) {
     if (!secrets[name]) {
       secrets[name] = randomBytes(32).toString('base64url');
       changed = true;

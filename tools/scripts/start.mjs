@@ -199,14 +199,16 @@ try {
   }
   await waitForHealthy('http://127.0.0.1:3000/health', 120_000);
   const gateway = SERVICES.find((s) => s.name === 'gateway');
-  const seed = run('seed', entryOf('gateway', 'seed/demo-seed'), serviceEnv(gateway, stack.env, secrets));
+  // The demo seed runs only when asked for by name, with this checkout's own demo credentials.
+  const seedEnv = { KAMI_SEED: 'demo', DEMO_CREDENTIALS_SECRET: secrets.DEMO_CREDENTIALS_SECRET };
+  const seed = run('seed', entryOf('gateway', 'seed/demo-seed'), serviceEnv(gateway, stack.env, secrets, seedEnv));
   let seedOutput = '';
   seed.stdout.on('data', (chunk) => (seedOutput += chunk));
   const seedCode = await new Promise((resolve) => seed.once('exit', resolve));
   if (seedCode !== 0) throw new Error('the demo seed failed');
   const accounts = JSON.parse(seedOutput.split('\n').find((l) => l.startsWith('{"demoAccounts"')) ?? '{"demoAccounts":[]}').demoAccounts;
   const catalog = SERVICES.find((s) => s.name === 'catalog');
-  const catalogSeed = run('seed', entryOf('catalog', 'seed/demo-seed'), serviceEnv(catalog, stack.env, secrets));
+  const catalogSeed = run('seed', entryOf('catalog', 'seed/demo-seed'), serviceEnv(catalog, stack.env, secrets, { KAMI_SEED: 'demo' }));
   if ((await new Promise((resolve) => catalogSeed.once('exit', resolve))) !== 0) throw new Error('the catalog demo seed failed');
   const supplierKey = accounts.find((a) => a.type === 'supplier')?.apiKey;
   if (supplierKey) {

@@ -3,6 +3,7 @@ export * from './platform.module';
 export * from './config/service-config';
 export * from './config/load-config';
 export * from './config/production-guards';
+export * from './config/secret-strength';
 export * from './logging/logging';
 export * from './errors/domain-error';
 export * from './errors/validation';

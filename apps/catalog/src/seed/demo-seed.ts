@@ -45,6 +45,10 @@ async function seed(): Promise<void> {
     logger.error('the demo seed never runs in production');
     process.exit(1);
   }
+  if (process.env.KAMI_SEED !== 'demo') {
+    logger.error('the demo seed runs only when asked for by name: KAMI_SEED=demo');
+    process.exit(1);
+  }
   const dataSource = createServiceDataSource({ url: config.DATABASE_URL, service: 'catalog-seed', entities: CATALOG_ENTITIES, migrations: CATALOG_MIGRATIONS });
   await dataSource.initialize();
   const outbox = new OutboxWriter();

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
-import { IsRedisUrl, ServiceConfig, toInt } from '@kami/platform';
+import { IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
 import { defaultPortalDir } from '../portal/portal-static';
 
 const serviceUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -20,6 +20,7 @@ export class GatewayConfig extends ServiceConfig {
   /** Signs portal session tokens (HS256). */
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @StrongSecretInProduction()
   JWT_SECRET!: string;
 
   /** Lifetime of a portal session token, in seconds. */

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { IsRedisUrl, ServiceConfig, toInt } from '@kami/platform';
+import { IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
 
 /** Environment of the vault service (see the README's table). */
 export class VaultConfig extends ServiceConfig {
@@ -22,6 +22,7 @@ export class VaultConfig extends ServiceConfig {
   @Matches(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,44})*$/, {
     message: 'VAULT_MASTER_KEYS must be id:base64key pairs (32-byte keys), comma separated',
   })
+  @StrongSecretInProduction((value) => value.split(',').map((pair) => pair.slice(pair.indexOf(':') + 1)))
   VAULT_MASTER_KEYS!: string;
 
   /** The master key new batches are wrapped with (one of VAULT_MASTER_KEYS). */
@@ -30,6 +31,7 @@ export class VaultConfig extends ServiceConfig {
 
   /** HMAC key of code fingerprints (base64, 32 bytes or more). Never rotated: duplicates are found by it. */
   @Matches(/^[A-Za-z0-9+/=_-]{43,}$/, { message: 'VAULT_FINGERPRINT_KEY must be base64 of at least 32 bytes' })
+  @StrongSecretInProduction()
   VAULT_FINGERPRINT_KEY!: string;
 
   /** How long a reservation holds its codes before they return to available, in seconds. */
