@@ -451,7 +451,7 @@ describe('a batch’s codes by state', () => {
     await vault.query(`UPDATE code SET status = 'allocated', reservation_id = $2 WHERE id = $1`, [ids[0], held]);
     await vault.query(`UPDATE code SET status = 'allocated', reservation_id = $2 WHERE id = $1`, [ids[1], committed]);
     await vault.query(`UPDATE code SET status = 'void', voided_at = now() WHERE id = $1`, [ids[2]]);
-    expect((await api(supplierA, 'GET', `/batches/${batch.id}`)).body.codes).toEqual({ available: 2, reserved: 1, sold: 1, void: 1 });
+    expect((await api(supplierA, 'GET', `/batches/${batch.id}`)).body.codes).toEqual({ available: 2, reserved: 1, sold: 1, void: 1, expired: 0 });
   });
 });
 

@@ -37,11 +37,13 @@ export type ReserveOutcome =
 
 export type CommitOutcome =
   | { status: 'committed'; offerId: string; codeIds: string[]; replayed: boolean }
-  | { status: 'ended'; offerId: string; state: 'released' | 'expired' }
+  /** `released`: this commit ended the reservation itself (a code of it was past its expiry); Redis must follow. */
+  | { status: 'ended'; offerId: string; state: 'released' | 'expired'; released?: Extract<ReleaseOutcome, { status: 'released' }> }
   | { status: 'unknown' };
 
 export type ReleaseOutcome =
-  | { status: 'released'; offerId: string; codeIds: string[]; replayed: boolean }
+  /** `voided`: codes past their expiry, which left stock instead of going back on sale. */
+  | { status: 'released'; offerId: string; codeIds: string[]; replayed: boolean; voided: string[] }
   | { status: 'committed'; offerId: string }
   | { status: 'unknown' };
 
@@ -91,7 +93,7 @@ export class AllocationStore {
 
     const stockChanges: StockChange[] = [];
     for (const [offerId, d] of deltas) {
-      if (d.available !== 0 || d.reserved !== 0 || d.sold !== 0) stockChanges.push({ offerId, supplierId: await this.supplierOf(manager, offerId), delta: d });
+      if (d.available !== 0 || d.reserved !== 0 || d.sold !== 0 || d.voided !== 0) stockChanges.push({ offerId, supplierId: await this.supplierOf(manager, offerId), delta: d });
     }
     await this.stock.applyMany(manager, stockChanges);
     return outcomes;
@@ -107,6 +109,7 @@ export class AllocationStore {
     // from the row below); for each new one the guard takes its codes, and only an available code
     // of the same offer becomes allocated. The code update only sees the ids this INSERT returned.
     // Code ids travel once, as each reservation's list; what comes back is a count per reservation.
+    // A code past its expiry is never taken (it is void or about to be: CodeExpiry).
     const rows = await preparedQuery<{ rid: string; taken: number | null }>(
       manager,
       'vault_allocation_reserve',
@@ -123,7 +126,7 @@ export class AllocationStore {
            FROM (SELECT r.id AS rid, r.offer_id, unnest(string_to_array(r.codes, ',')::bigint[]) AS id
                    FROM unnest($1::uuid[], $2::uuid[], $5::text[]) AS r(id, offer_id, codes)
                   WHERE r.id IN (SELECT id FROM inserted)) AS v
-          WHERE c.id = v.id AND c.offer_id = v.offer_id AND c.status = 'available'
+          WHERE c.id = v.id AND c.offer_id = v.offer_id AND c.status = 'available' AND (c.expires_at IS NULL OR c.expires_at > now())
           RETURNING v.rid)
        SELECT i.id::text AS rid, coalesce(t.n, 0)::int AS taken
          FROM inserted i LEFT JOIN (SELECT rid, count(*) AS n FROM taken GROUP BY rid) t ON t.rid = i.id`,
@@ -188,22 +191,37 @@ export class AllocationStore {
     outcomes: AllocationOutcome[],
     delta: (offerId: string) => Required<StockDelta>,
   ): Promise<void> {
-    // The guard: only a held reservation is sold. Its codes stay allocated to it for good.
+    // The guard: only a held reservation is sold, and only while none of its codes is past its
+    // expiry. Its codes stay allocated to it for good.
     // (UPDATE ... RETURNING sits in a CTE: TypeORM answers a bare UPDATE with [rows, count].)
     const committed = await preparedQuery<{ id: string; offer_id: string; code_ids: string[] }>(
       manager,
       'vault_allocation_commit',
       `WITH committed AS (
-         UPDATE reservation SET status = 'committed', committed_at = now()
-          WHERE id = ANY($1::uuid[]) AND status = 'held'
-          RETURNING id::text AS id, offer_id::text AS offer_id, code_ids::text[] AS code_ids)
+         UPDATE reservation r SET status = 'committed', committed_at = now()
+          WHERE r.id = ANY($1::uuid[]) AND r.status = 'held'
+            AND NOT EXISTS (SELECT 1 FROM code c WHERE c.id = ANY(r.code_ids) AND c.expires_at <= now())
+          RETURNING r.id::text AS id, r.offer_id::text AS offer_id, r.code_ids::text[] AS code_ids)
        SELECT * FROM committed`,
       [ops.map(([, o]) => o.reservationId)],
     );
     const byId = new Map(committed.map((r) => [r.id, r]));
     const others = ops.filter(([, o]) => !byId.has(o.reservationId));
     const rows = others.length > 0 ? await this.reservations(manager, others.map(([, o]) => o.reservationId)) : new Map<string, ReservationRow>();
+    // Still held: a code expired while the order was being paid. The reservation is not sold; it
+    // ends as expired here (its expired codes leave stock, the others go back on sale) and the
+    // saga reports the line for a refund, as for any reservation that expired before payment.
+    const expiredHeld = others.filter(([, o]) => rows.get(o.reservationId)?.status === 'held');
+    const ended: AllocationOutcome[] = new Array(ops.length);
+    if (expiredHeld.length > 0) {
+      await this.release(manager, expiredHeld.map(([i, o]) => [i, { kind: 'release', reservationId: o.reservationId, reason: 'expired' }]), ended, delta);
+    }
     for (const [i, op] of ops) {
+      const release = ended[i] as ReleaseOutcome | undefined;
+      if (release?.status === 'released') {
+        outcomes[i] = { status: 'ended', offerId: release.offerId, state: 'expired', released: release };
+        continue;
+      }
       const done = byId.get(op.reservationId);
       if (done) {
         outcomes[i] = { status: 'committed', offerId: done.offer_id, codeIds: done.code_ids, replayed: false };
@@ -225,7 +243,8 @@ export class AllocationStore {
     outcomes: AllocationOutcome[],
     delta: (offerId: string) => Required<StockDelta>,
   ): Promise<void> {
-    // The guard: only a held reservation ends unsold; a committed one keeps its codes.
+    // The guard: only a held reservation ends unsold; a committed one keeps its codes. Its codes
+    // go back on sale, but for those past their expiry, which leave stock (void, expired).
     const ended = await preparedQuery<{ id: string; offer_id: string; code_ids: string[]; status: string }>(
       manager,
       'vault_allocation_release',
@@ -238,25 +257,29 @@ export class AllocationStore {
        SELECT * FROM ended`,
       [ops.map(([, o]) => o.reservationId), ops.map(([, o]) => o.reason)],
     );
+    const voidedOf = new Map<string, string[]>();
     if (ended.length > 0) {
       const ids = ended.flatMap((r) => r.code_ids);
       const rids = ended.flatMap((r) => r.code_ids.map(() => r.id));
       const reasons = ended.flatMap((r) => r.code_ids.map(() => r.status));
-      const back = await preparedQuery<{ n: string }>(
+      const back = await preparedQuery<{ id: string; rid: string; status: 'available' | 'void' }>(
         manager,
         'vault_allocation_release_codes',
         `WITH back AS (
-           UPDATE code c SET status = 'available', reservation_id = NULL
+           UPDATE code c SET status = CASE WHEN c.expires_at <= now() THEN 'void' ELSE 'available' END, reservation_id = NULL,
+                  voided_at = CASE WHEN c.expires_at <= now() THEN now() END,
+                  void_cause = CASE WHEN c.expires_at <= now() THEN 'expired' END
              FROM unnest($1::bigint[], $2::uuid[]) AS v(id, rid)
             WHERE c.id = v.id AND c.status = 'allocated' AND c.reservation_id = v.rid
-            RETURNING c.id)
-         SELECT count(*)::text AS n FROM back`,
+            RETURNING c.id::text AS id, v.rid::text AS rid, c.status)
+         SELECT * FROM back`,
         [ids, rids],
       );
-      if (Number(back[0]!.n) !== ids.length) {
+      if (back.length !== ids.length) {
         // A held reservation's codes are allocated to it; anything else means the data is corrupt.
-        throw new Error(`released reservations did not hold all their codes (${back[0]!.n} of ${ids.length})`);
+        throw new Error(`released reservations did not hold all their codes (${back.length} of ${ids.length})`);
       }
+      for (const row of back.filter((r) => r.status === 'void')) voidedOf.set(row.rid, [...(voidedOf.get(row.rid) ?? []), row.id]);
       await manager.query(
         `INSERT INTO code_release (code_id, reservation_id, reason)
          SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[]) ON CONFLICT DO NOTHING`,
@@ -269,16 +292,18 @@ export class AllocationStore {
     for (const [i, op] of ops) {
       const done = byId.get(op.reservationId);
       if (done) {
-        outcomes[i] = { status: 'released', offerId: done.offer_id, codeIds: done.code_ids, replayed: false };
+        const voided = voidedOf.get(done.id) ?? [];
+        outcomes[i] = { status: 'released', offerId: done.offer_id, codeIds: done.code_ids, replayed: false, voided };
         const d = delta(done.offer_id);
         d.reserved -= done.code_ids.length;
-        d.available += done.code_ids.length;
+        d.available += done.code_ids.length - voided.length;
+        d.voided += voided.length;
         continue;
       }
       const row = rows.get(op.reservationId);
       if (!row) outcomes[i] = { status: 'unknown' };
       else if (row.status === 'committed') outcomes[i] = { status: 'committed', offerId: row.offer_id };
-      else outcomes[i] = { status: 'released', offerId: row.offer_id, codeIds: row.code_ids, replayed: true };
+      else outcomes[i] = { status: 'released', offerId: row.offer_id, codeIds: row.code_ids, replayed: true, voided: [] };
     }
   }
 

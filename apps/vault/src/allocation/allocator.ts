@@ -4,6 +4,7 @@ import { ReservationCore, type ReserveResult } from '@kami/reservation';
 import type { ReleaseReason } from '@kami/contracts';
 import { SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
+import { CodeExpiry } from './code-expiry';
 import { AllocationStore, type AllocationOp, type AllocationOutcome, type CommitOutcome, type ReleaseOutcome, type ReserveOutcome } from './allocation-store';
 import { GroupCommitter } from './group-committer';
 import { OfferStockCache } from './offer-stock-cache';
@@ -46,6 +47,7 @@ export class Allocator implements OnModuleDestroy {
     private readonly core: ReservationCore,
     private readonly store: AllocationStore,
     private readonly cache: OfferStockCache,
+    private readonly expiry: CodeExpiry,
     @Inject(SERVICE_CONFIG) config: VaultConfig,
   ) {
     this.ttlMs = config.RESERVATION_TTL_SECONDS * 1000;
@@ -131,6 +133,7 @@ export class Allocator implements OnModuleDestroy {
     if (outcome.status === 'stale') {
       this.logger.warn({ offerId, reservationId, refused: outcome.refused.length }, 'Redis offered codes PostgreSQL does not hold as available; repairing');
       await this.core.repair(offerId, reservationId, outcome.valid);
+      await this.staleStock([offerId]);
       return undefined;
     }
     const sameCodes = outcome.codeIds.length === taken.codeIds.length && outcome.codeIds.every((id, i) => id === taken.codeIds[i]);
@@ -142,10 +145,20 @@ export class Allocator implements OnModuleDestroy {
     return { status: 'reserved', codeIds: outcome.codeIds, expiresAt: outcome.expiresAt, replayed: outcome.replayed || taken.replayed };
   }
 
-  /** Redis after a commit decided by PostgreSQL. */
+  /**
+   * PostgreSQL refused codes Redis offered (Redis is repaired by the caller): codes past their
+   * expiry are the usual cause, and Redis hands out the soonest expiry first, so the offers'
+   * expired codes leave stock now rather than at the next sweep, before the caller tries again.
+   */
+  async staleStock(offerIds: string[]): Promise<void> {
+    await this.expiry.sweepOffers(offerIds);
+  }
+
+  /** Redis after a commit decided by PostgreSQL (which may have ended the reservation instead: a code had expired). */
   afterCommitOf(reservationId: string, outcome: CommitOutcome): AfterCommit {
     return async () => {
       if (outcome.status === 'committed') await this.core.commit(outcome.offerId, reservationId);
+      else if (outcome.status === 'ended' && outcome.released) await this.afterReleaseOf(reservationId, 'expired', outcome.released)();
     };
   }
 
@@ -154,8 +167,11 @@ export class Allocator implements OnModuleDestroy {
     return async () => {
       if (outcome.status !== 'released' || outcome.replayed) return;
       const redis = await this.core.release(outcome.offerId, reservationId, reason === 'expired' ? 'expired' : 'released');
+      const voided = new Set(outcome.voided);
       // Redis had lost the reservation (flushed): put the codes back itself.
-      if (redis.status === 'unknown') await this.core.addAvailable(outcome.offerId, outcome.codeIds);
+      if (redis.status === 'unknown') await this.core.addAvailable(outcome.offerId, outcome.codeIds.filter((id) => !voided.has(id)));
+      // Codes past their expiry left stock instead (release put them back in Redis's list).
+      else if (voided.size > 0) await this.cache.dropCodes(outcome.offerId, [...voided]);
     };
   }
 

@@ -93,6 +93,7 @@ export class OrderAllocations {
       for (const { outcome, line } of stale) {
         if (outcome.status === 'stale') await this.core.repair(line.offerId, line.lineId, outcome.valid);
       }
+      await this.allocator.staleStock(stale.map((s) => s.line.offerId));
       throw new StaleStockError(stale.map((s) => s.line.offerId));
     }
     if (outcomes.some((o) => o.status !== 'reserved')) throw new Error(`order ${orderId}: a line's reservation id had been used and ended`);

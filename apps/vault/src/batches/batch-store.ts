@@ -168,7 +168,7 @@ export function toBatchSummary(row: BatchRow): BatchSummaryDto {
   };
 }
 
-const NO_CODES: BatchCodeCountsDto = { available: 0, reserved: 0, sold: 0, void: 0 };
+const NO_CODES: BatchCodeCountsDto = { available: 0, reserved: 0, sold: 0, void: 0, expired: 0 };
 
 /**
  * The batch's codes by state, once it completed (before, its codes are invisible: nothing of a
@@ -177,17 +177,18 @@ const NO_CODES: BatchCodeCountsDto = { available: 0, reserved: 0, sold: 0, void:
  */
 export async function codeCounts(manager: EntityManager, row: BatchRow): Promise<BatchCodeCountsDto> {
   if (row.status !== 'completed' || row.accepted === 0) return { ...NO_CODES };
-  const rows: { available: string; reserved: string; sold: string; void: string }[] = await manager.query(
+  const rows: { available: string; reserved: string; sold: string; void: string; expired: string }[] = await manager.query(
     `SELECT count(*) FILTER (WHERE c.status = 'available') AS available,
             count(*) FILTER (WHERE c.status = 'allocated' AND r.status = 'held') AS reserved,
             count(*) FILTER (WHERE c.status = 'allocated' AND r.status = 'committed') AS sold,
-            count(*) FILTER (WHERE c.status = 'void') AS void
+            count(*) FILTER (WHERE c.status = 'void') AS void,
+            count(*) FILTER (WHERE c.status = 'void' AND c.void_cause = 'expired') AS expired
        FROM code c LEFT JOIN reservation r ON r.id = c.reservation_id
       WHERE c.batch_id = $1`,
     [row.id],
   );
   const r = rows[0]!;
-  return { available: Number(r.available), reserved: Number(r.reserved), sold: Number(r.sold), void: Number(r.void) };
+  return { available: Number(r.available), reserved: Number(r.reserved), sold: Number(r.sold), void: Number(r.void), expired: Number(r.expired) };
 }
 
 export async function toBatchDto(manager: EntityManager, row: BatchRow): Promise<BatchDto> {

@@ -119,7 +119,8 @@ export class BatchCodeCountsDto {
   @ApiProperty({ description: 'on sale' }) available!: number;
   @ApiProperty({ description: 'held by an order not yet paid' }) reserved!: number;
   @ApiProperty({ description: 'sold to a buyer' }) sold!: number;
-  @ApiProperty({ description: 'voided' }) void!: number;
+  @ApiProperty({ description: 'voided (by the supplier, or by the vault when they expired in stock)' }) void!: number;
+  @ApiProperty({ description: 'of void: codes that reached their expiresAt unsold and left stock (never sold after it)' }) expired!: number;
 }
 
 /** A batch in a list (without the per-status code counts, which cost a scan of the batch's codes). */

@@ -21,6 +21,7 @@ interface CodeRow {
   expires_at: Date | null;
   created_at: Micros;
   voided_at: Micros | null;
+  void_cause: 'supplier' | 'expired' | null;
   supplier_id: string | null;
   reservation_status: string | null;
   buyer_id: string | null;
@@ -51,7 +52,7 @@ export class CodeHistoryService {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const rows: CodeRow[] = await manager.query(
         `SELECT c.id::text AS id, c.offer_id, c.batch_id, c.status, c.expires_at,
-                ${micros('c.created_at')} AS created_at, ${micros('c.voided_at')} AS voided_at,
+                ${micros('c.created_at')} AS created_at, ${micros('c.voided_at')} AS voided_at, c.void_cause,
                 o.supplier_id, r.status AS reservation_status, r.buyer_id, r.order_id,
                 ${micros('r.created_at')} AS reserved_at, ${micros('r.committed_at')} AS committed_at
            FROM code c
@@ -106,7 +107,7 @@ export class CodeHistoryService {
         add(reveal.revealed_at, { type: 'revealed', channel: reveal.channel }, { orderId: reveal.order_id, buyerId: reveal.buyer_id });
       }
 
-      if (code.voided_at) add(code.voided_at, { type: 'voided' });
+      if (code.voided_at) add(code.voided_at, { type: 'voided', reason: code.void_cause ?? 'supplier' });
       // Disputes (a later issue) join here: a 'disputed' event and its outcome, from the vault's copy of delivery's dispute events.
 
       events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : RANK[a.event.type] - RANK[b.event.type]));

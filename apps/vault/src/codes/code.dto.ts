@@ -60,6 +60,8 @@ export class CodeEventDto {
   @ApiProperty() at!: string;
   @ApiPropertyOptional({ description: 'the order (shown to its buyer and to operators only)' }) orderId?: string;
   @ApiPropertyOptional({ description: 'how a reveal reached the buyer: portal, api, stock_pull, webhook' }) channel?: string;
+  @ApiPropertyOptional({ enum: ['supplier', 'expired'], description: 'why a code was voided: by its supplier, or by the vault because it reached its expiresAt in stock' })
+  reason?: 'supplier' | 'expired';
 }
 
 export class CodeHistoryDto {

@@ -49,7 +49,7 @@ export class VoidService {
         // (A CTE, so the driver answers rows as for a SELECT, not TypeORM's [rows, count] of an UPDATE.)
         const rows: { id: string }[] = await manager.query(
           `WITH v AS (
-             UPDATE code SET status = 'void', voided_at = now(), void_reason = $3
+             UPDATE code SET status = 'void', voided_at = now(), void_reason = $3, void_cause = 'supplier'
               WHERE id = ANY($1::bigint[]) AND offer_id = $2 AND status = 'available'
                 AND offer_id IN (SELECT offer_id FROM vault_offer WHERE supplier_id = $4)
              RETURNING id)
@@ -86,7 +86,7 @@ export class VoidService {
       if (batch.status !== 'completed') throw batchNotCompleted(batch.status);
       const [moved] = await manager.query(
         `WITH v AS (
-           UPDATE code SET status = 'void', voided_at = now(), void_reason = $2
+           UPDATE code SET status = 'void', voided_at = now(), void_reason = $2, void_cause = 'supplier'
             WHERE batch_id = $1 AND status = 'available' RETURNING 1)
          SELECT count(*)::int AS n FROM v`,
         [batchId, reason ?? null],

@@ -2,9 +2,10 @@ import { CreateVault1763900000000 } from './migrations/1763900000000-CreateVault
 import { CodeRoomForAllocation1764100000000 } from './migrations/1764100000000-CodeRoomForAllocation';
 import { CodeReplacements1765400000000 } from './migrations/1765400000000-CodeReplacements';
 import { OfferStockHistory1765500000000 } from './migrations/1765500000000-OfferStockHistory';
+import { CodeExpiry1765600000000 } from './migrations/1765600000000-CodeExpiry';
 
 /** The vault service's own migrations, in order, after the platform's (outbox, inbox, idempotency). */
-export const VAULT_MIGRATIONS = [CreateVault1763900000000, CodeRoomForAllocation1764100000000, CodeReplacements1765400000000, OfferStockHistory1765500000000];
+export const VAULT_MIGRATIONS = [CreateVault1763900000000, CodeRoomForAllocation1764100000000, CodeReplacements1765400000000, OfferStockHistory1765500000000, CodeExpiry1765600000000];
 
 /**
  * The vault's TypeORM entities. Most of the vault speaks SQL directly: its hot paths are set

@@ -78,6 +78,7 @@ export class CodeReplacements {
     if (reserved!.status === 'stale') {
       // PostgreSQL refused the code Redis offered: Redis is repaired and the event retried.
       await this.core.repair(offerId, disputeId, reserved!.valid);
+      await this.allocator.staleStock([offerId]);
       throw new StaleStockError([offerId]);
     }
     if (reserved!.status !== 'reserved') throw new Error(`dispute ${disputeId}: its reservation id had been used and ended`);

@@ -6,6 +6,7 @@ import { RESERVATION_REDIS_OPTIONS, ReservationCore } from '@kami/reservation';
 import { createMigratedTestDatabase, testInfrastructure, testNames, type MigratedTestDatabase } from '@kami/testing';
 import { AllocationStore } from '../../src/allocation/allocation-store';
 import { Allocator } from '../../src/allocation/allocator';
+import { CodeExpiry } from '../../src/allocation/code-expiry';
 import { OfferStockCache } from '../../src/allocation/offer-stock-cache';
 import { OrderAllocations } from '../../src/allocation/order-allocations';
 import { ReservationExpiry } from '../../src/allocation/reservation-expiry';
@@ -38,6 +39,8 @@ export interface AllocationRig {
   cache: OfferStockCache;
   orders: OrderAllocations;
   expiry: ReservationExpiry;
+  /** Takes codes past their expiry out of stock (a running vault does it on a timer). */
+  codeExpiry: CodeExpiry;
   /** Publishes stock events into the outbox (a running vault does it on a timer). */
   publisher: StockPublisher;
   /** Creates an offer with `count` available codes (a completed batch); returns the offer id. */
@@ -84,7 +87,8 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
   const cache = new OfferStockCache(core, dataSource);
   const store = new AllocationStore(stock, catalog);
   const config = { RESERVATION_TTL_SECONDS: options.ttlSeconds ?? 900, RESERVATION_EXPIRY_INTERVAL_MS: 1000, STOCK_EVENT_INTERVAL_MS: 250, STOCK_HISTORY_RESOLUTION_SECONDS: 300, STOCK_HISTORY_RETENTION_DAYS: 400 } as VaultConfig;
-  const allocator = new Allocator(dataSource, core, store, cache, config);
+  const codeExpiry = new CodeExpiry(dataSource, stock, cache, config);
+  const allocator = new Allocator(dataSource, core, store, cache, codeExpiry, config);
   const orders = new OrderAllocations(allocator, core, messaging);
   const expiry = new ReservationExpiry(dataSource, allocator, orders, core, config);
   const publisher = new StockPublisher(dataSource, messaging, new StockHistory(dataSource, config), config);
@@ -103,6 +107,7 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
     cache,
     orders,
     expiry,
+    codeExpiry,
     publisher,
     async seedOffer(count, lowStockThreshold = 0) {
       const offerId = randomUUID();
