@@ -1,6 +1,6 @@
 import { runService, SERVICE_CONFIG } from '@kami/platform';
 import { setupApiDocs } from './api-docs/api-docs.setup';
-import { GatewayConfig } from './config/gateway.config';
+import { GatewayConfig, trustedProxies } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
 import { portalMiddleware } from './portal/portal-static';
 
@@ -13,8 +13,11 @@ void runService({
   // The gateway publishes the merged document itself (/api/docs), not an internal one.
   internalOpenApi: false,
   configure: (app) => {
+    const config = app.get<GatewayConfig>(SERVICE_CONFIG);
+    // req.ip is the client the trusted proxies (TRUSTED_PROXIES) name, or the peer itself.
+    app.set('trust proxy', trustedProxies(config));
     // Before Nest's own middleware: the portal's files skip the API's rate limits and routing.
-    app.use(portalMiddleware(app.get<GatewayConfig>(SERVICE_CONFIG).PORTAL_DIR));
+    app.use(portalMiddleware(config.PORTAL_DIR));
     setupApiDocs(app);
   },
 });

@@ -1,9 +1,33 @@
+import net from 'node:net';
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, IsUrl, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
 import { defaultPortalDir } from '../portal/portal-static';
 
 const serviceUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** Express's (proxy-addr's) names for address ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One entry of TRUSTED_PROXIES: a range name, an address, or address/prefix-length (or IPv4 address/netmask). */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && net.isIPv4(range);
+}
+
+/**
+ * The peers whose X-Forwarded-For the gateway believes, as Express's `trust proxy` takes them:
+ * `none` trusts nobody (the gateway faces clients directly).
+ */
+export function trustedProxies(config: Pick<GatewayConfig, 'TRUSTED_PROXIES'>): string[] | false {
+  const entries = config.TRUSTED_PROXIES.split(',').map((e) => e.trim());
+  return entries.length === 1 && entries[0] === 'none' ? false : entries;
+}
 
 /** Environment of the gateway (see the README's table). */
 export class GatewayConfig extends ServiceConfig {
@@ -40,7 +64,23 @@ export class GatewayConfig extends ServiceConfig {
   @Max(30 * 86_400)
   SESSION_MAX_AGE_SECONDS = 43_200;
 
-  /** Requests one client IP may make per window. */
+  /**
+   * Peers whose X-Forwarded-For names the client (comma-separated addresses, CIDRs such as
+   * `10.0.0.0/8`, or `loopback`, `linklocal`, `uniquelocal`; `none` for no proxy): the Ingress or
+   * load balancer in front of the gateway. Rate limits count per client address this gives.
+   */
+  @ValidateBy({
+    name: 'isTrustedProxies',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && (value.trim() === 'none' || value.split(',').every((entry) => isProxyEntry(entry.trim()))),
+      defaultMessage: () =>
+        'TRUSTED_PROXIES must be `none` or a comma-separated list of addresses, CIDRs (10.0.0.0/8) and loopback, linklocal or uniquelocal',
+    },
+  })
+  TRUSTED_PROXIES = 'loopback';
+
+  /** Requests one client IP (an IPv6 client: its /64) may make per window. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -57,6 +97,37 @@ export class GatewayConfig extends ServiceConfig {
   @IsInt()
   @Min(1)
   RATE_LIMIT_LOGIN_PER_IP = 20;
+
+  /**
+   * Failed logins one account (the email, or the user it names) may have within
+   * RATE_LIMIT_LOGIN_ACCOUNT_WINDOW_SECONDS before every further attempt waits: first
+   * RATE_LIMIT_LOGIN_DELAY_SECONDS, doubling after each attempt up to RATE_LIMIT_LOGIN_MAX_DELAY_SECONDS.
+   * Attempts during a wait are answered 429 without looking at the password; a successful login
+   * forgets the failures.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_LOGIN_DELAY_SECONDS = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_LOGIN_MAX_DELAY_SECONDS = 900;
+
+  /** How long an account's failed logins are remembered, from the first (seconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  RATE_LIMIT_LOGIN_ACCOUNT_WINDOW_SECONDS = 3600;
 
   @Transform(toInt)
   @IsInt()

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SERVICE_CONFIG } from '@kami/platform';
 import type { GatewayConfig } from '../config/gateway.config';
+import { LoginThrottle } from '../rate-limit/login-throttle';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { IdentityController } from './identity.controller';
@@ -21,7 +22,7 @@ import { UserEntity } from './users/user.entity';
     }),
   ],
   controllers: [IdentityController],
-  providers: [SessionsService, ApiKeysService, OrganisationsService],
+  providers: [SessionsService, ApiKeysService, OrganisationsService, LoginThrottle],
   exports: [SessionsService, ApiKeysService, OrganisationsService],
 })
 export class IdentityModule {}

@@ -1,21 +1,24 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError, sendProblem, toProblem } from '@kami/platform';
+import { clientKey } from './client-key';
 import { RateLimits } from './rate-limits';
 
 const LOGIN_PATH = '/api/v1/identity/sessions';
 
 /**
  * Limits every request per client IP, and login attempts per IP more tightly, before anything
- * else runs. (The per-API-key limit is applied once a key is verified: GatewayIdentityResolver.)
- * Over a limit: 429 problem+json with Retry-After.
+ * else runs. The client is the address the trusted proxies name (TRUSTED_PROXIES; req.ip), an
+ * IPv6 client counted per /64 (clientKey). (The per-API-key limit is applied once a key is
+ * verified: GatewayIdentityResolver; the per-account login delays once the email is read:
+ * LoginThrottle.) Over a limit: 429 problem+json with Retry-After.
  */
 @Injectable()
 export class RateLimitMiddleware implements NestMiddleware {
   constructor(private readonly limits: RateLimits) {}
 
   async use(req: Request & { id?: string }, res: Response, next: NextFunction): Promise<void> {
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const ip = clientKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     try {
       await this.limits.consumeIp(ip);
       if (req.method === 'POST' && isLoginPath(req.originalUrl)) await this.limits.consumeLogin(ip);

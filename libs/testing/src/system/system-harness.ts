@@ -47,6 +47,14 @@ export interface RateLimits {
   RATE_LIMIT_PER_API_KEY?: number;
   RATE_LIMIT_LOGIN_PER_IP?: number;
   RATE_LIMIT_WINDOW_SECONDS?: number;
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT?: number;
+  RATE_LIMIT_LOGIN_DELAY_SECONDS?: number;
+  RATE_LIMIT_LOGIN_MAX_DELAY_SECONDS?: number;
+  RATE_LIMIT_LOGIN_ACCOUNT_WINDOW_SECONDS?: number;
+  /** Peers whose X-Forwarded-For the gateway believes (its TRUSTED_PROXIES; default loopback, where tests connect from). */
+  TRUSTED_PROXIES?: string;
+  /** The gateway's METRICS_PORT (unset: no metrics listener). */
+  METRICS_PORT?: number;
 }
 
 export interface HarnessOptions {

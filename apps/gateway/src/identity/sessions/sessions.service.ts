@@ -5,6 +5,7 @@ import type { Repository } from 'typeorm';
 import { ORGANISATION_TYPES } from '@kami/contracts';
 import { SERVICE_CONFIG, ROLES, type Identity } from '@kami/platform';
 import type { GatewayConfig } from '../../config/gateway.config';
+import { LoginThrottle, loginAccountKey } from '../../rate-limit/login-throttle';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../credentials';
 import { invalidCredentials, sessionExpired } from '../identity.errors';
 import { OrganisationEntity } from '../organisations/organisation.entity';
@@ -38,13 +39,22 @@ export class SessionsService {
     @InjectRepository(OrganisationEntity) private readonly organisations: Repository<OrganisationEntity>,
     private readonly jwt: JwtService,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    private readonly throttle: LoginThrottle,
   ) {}
 
+  /**
+   * 401 invalid_credentials for a wrong email or password; 429 rate_limited (Retry-After) while the
+   * account waits after too many failures (LoginThrottle), whatever the password.
+   */
   async login(email: string, password: string): Promise<SessionDto> {
     const user = await this.users.createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne();
+    // An unknown email is throttled like an account: the answers never tell which emails exist.
+    const account = loginAccountKey(email, user?.id);
+    await this.throttle.attempt(account);
     // Verify against a dummy hash when the user is unknown: same work, same answer, no email oracle.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) throw invalidCredentials();
+    await this.throttle.succeeded(account);
     return this.issue(user, nowSeconds());
   }
 
