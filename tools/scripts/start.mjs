@@ -55,21 +55,30 @@ function run(label, entry, env) {
   return child;
 }
 
-async function waitForHealthy(url, timeoutMs) {
+/**
+ * Waits until every service answers its own readiness probe (they all listen on loopback here; the
+ * gateway's public /health would say only up or down), naming the ones that are not ready at the deadline.
+ */
+async function waitForReady(timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  let notReady = SERVICES.map((s) => `${s.name}: no answer`);
   while (Date.now() < deadline) {
     if (stopping) throw new Error('stopped');
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-      if (res.ok) return res.json();
-      last = `${res.status} ${JSON.stringify(await res.json().catch(() => ({})))}`;
-    } catch (error) {
-      last = error.message;
-    }
+    const answers = await Promise.all(
+      SERVICES.map(async (s) => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${s.port}/health/ready`, { signal: AbortSignal.timeout(3000) });
+          return res.ok ? undefined : `${s.name}: ${res.status} ${JSON.stringify(await res.json().catch(() => ({})))}`;
+        } catch (error) {
+          return `${s.name}: ${error.message}`;
+        }
+      }),
+    );
+    notReady = answers.filter(Boolean);
+    if (notReady.length === 0) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the system was not healthy within ${timeoutMs / 1000} s: ${last}`);
+  throw new Error(`the system was not ready within ${timeoutMs / 1000} s: ${notReady.join('; ')}`);
 }
 
 async function shutdown(code) {
@@ -197,7 +206,7 @@ try {
       }
     });
   }
-  await waitForHealthy('http://127.0.0.1:3000/health', 120_000);
+  await waitForReady(120_000);
   const gateway = SERVICES.find((s) => s.name === 'gateway');
   // The demo seed runs only when asked for by name, with this checkout's own demo credentials.
   const seedEnv = { KAMI_SEED: 'demo', DEMO_CREDENTIALS_SECRET: secrets.DEMO_CREDENTIALS_SECRET };
@@ -222,7 +231,7 @@ try {
   console.log(`
   Portal           http://127.0.0.1:3000/         (log in with a demo login below)
   API              http://127.0.0.1:3000/api/v1   (docs: http://127.0.0.1:3000/api/docs)
-  System health    http://127.0.0.1:3000/health
+  System health    http://127.0.0.1:3000/health   (up or down; operators see every part on the portal's health page)
 
   Demo logins (POST /api/v1/identity/sessions) and API keys (header X-Api-Key):
 ${accounts.map((a) => `    ${a.type.padEnd(9)}  ${`${a.email} / ${a.password}`.padEnd(40)} ${a.apiKey}`).join('\n')}

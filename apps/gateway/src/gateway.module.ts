@@ -4,7 +4,8 @@ import { Topics } from '@kami/contracts';
 import { ApiDocsModule } from './api-docs/api-docs.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { GATEWAY_ENTITIES, GATEWAY_MIGRATIONS } from './database/gateway.migrations';
-import { SystemHealthController } from './health/system-health.controller';
+import { OperatorHealthController, PublicHealthController } from './health/system-health.controller';
+import { SystemHealth } from './health/system-health';
 import { GatewayIdentityResolver } from './identity/gateway-identity.resolver';
 import { IdentityModule } from './identity/identity.module';
 import { RateLimitMiddleware } from './rate-limit/rate-limit.middleware';
@@ -31,15 +32,16 @@ export class GatewayModule implements NestModule {
         IdentityModule,
         ApiDocsModule,
       ],
-      controllers: [SystemHealthController],
-      providers: [...accessControlProviders(GatewayIdentityResolver), RateLimits, RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],
+      controllers: [PublicHealthController, OperatorHealthController],
+      providers: [...accessControlProviders(GatewayIdentityResolver), SystemHealth, RateLimits, RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(RateLimitMiddleware, ProxyMiddleware)
-      .exclude({ path: 'health/{*path}', method: RequestMethod.ALL }, 'health', 'metrics')
+      // The probes (/health/live, /health/ready) are not limited; the public /health is.
+      .exclude({ path: 'health/{*path}', method: RequestMethod.ALL })
       .forRoutes('*');
     consumer.apply(JsonBodyMiddleware).forRoutes('api/v1/identity/{*path}');
   }

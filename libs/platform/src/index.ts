@@ -20,6 +20,7 @@ export * from './auth/access';
 export * from './auth/signed-identity.resolver';
 export * from './auth/service-token';
 export * from './metrics/metrics';
+export * from './metrics/metrics-server';
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/run-service';
 export * from './auth/whoami.controller';

@@ -24,7 +24,6 @@ import { HealthController } from './health/health.controller';
 import { Messaging } from './kafka/messaging';
 import { createLogger, createLoggingModule } from './logging/logging';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
-import { MetricsController } from './metrics/metrics.controller';
 import { initMetrics } from './metrics/metrics';
 import { createRedis, Redis } from './redis/redis';
 import { ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
@@ -148,7 +147,8 @@ export class PlatformModule {
           }),
         ),
       ],
-      controllers: [HealthController, MetricsController],
+      // Metrics are served on METRICS_PORT, not here (bootstrapService).
+      controllers: [HealthController],
       providers,
       exports: exported,
     };

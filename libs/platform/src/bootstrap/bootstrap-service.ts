@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { ServiceConfig } from '../config/service-config';
+import { startMetricsServer } from '../metrics/metrics-server';
 import { InternalOpenApiModule, serveInternalOpenApi } from '../openapi/service-openapi';
 
 export interface BootstrapOptions {
@@ -34,7 +36,8 @@ function withInternalOpenApi(rootModule: Type | DynamicModule): DynamicModule {
 /**
  * Creates, configures and starts a service: JSON logs, its OpenAPI document at
  * `/internal/openapi.json`, shutdown hooks (SIGTERM/SIGINT drain the service: stop taking
- * requests, stop consumers, flush the outbox), then listen.
+ * requests, stop consumers, flush the outbox), then listen; and, when METRICS_PORT is set, the
+ * Prometheus endpoint on that port of its own (closed with the service).
  */
 export async function bootstrapService(
   rootModule: Type | DynamicModule,
@@ -55,5 +58,9 @@ export async function bootstrapService(
   if (internalOpenApi) serveInternalOpenApi(app, options.service ?? 'service');
   await options.configure?.(app);
   await app.listen(config.PORT, config.HOST);
+  if (config.METRICS_PORT !== undefined) {
+    const metrics = await startMetricsServer(config.METRICS_PORT, config.METRICS_HOST);
+    (app.getHttpServer() as Server).once('close', () => metrics.close());
+  }
   return app;
 }

@@ -17,7 +17,7 @@ export async function runService<C extends ServiceConfig>(options: RunServiceOpt
   const logger = createLogger(options.service, config.LOG_LEVEL);
   try {
     const app = await bootstrapService(options.module(config), config, options);
-    logger.info({ port: config.PORT }, `${options.service} listening on http://${config.HOST}:${config.PORT}`);
+    logger.info({ port: config.PORT, metricsPort: config.METRICS_PORT }, `${options.service} listening on http://${config.HOST}:${config.PORT}`);
     return app;
   } catch (error) {
     logger.fatal({ err: error }, `${options.service} failed to start`);

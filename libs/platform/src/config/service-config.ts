@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 // Unrecognised strings pass through unchanged so that @IsBoolean names the variable.
 export const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -31,6 +31,21 @@ export class ServiceConfig {
   /** Address other processes use to bind; 127.0.0.1 locally, 0.0.0.0 in containers. */
   @IsString()
   HOST = '127.0.0.1';
+
+  /**
+   * Port of the Prometheus scrape endpoint (`GET /metrics`), a listener of its own, never the
+   * public port. Unset: metrics are not served.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** Address the metrics listener binds: loopback unless the scraper runs elsewhere (in a cluster, 0.0.0.0 behind a NetworkPolicy). */
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
 
   /** postgres://user:pass@host:port/database — the service's own database. */
   @Matches(/^postgres(ql)?:\/\/.+\/[A-Za-z0-9_]+(\?.*)?$/, { message: 'DATABASE_URL must be a postgres:// URL naming a database' })

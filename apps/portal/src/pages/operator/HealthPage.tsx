@@ -1,5 +1,5 @@
 import { useCallback, useEffect } from 'react';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
 import { StatusBadge, useLabel } from '../../components/supplier/common';
 import type { HealthCheck, SystemHealth } from '../../components/supplier/types';
 import { ErrorAlert, Loading, PageHeader } from '../../components/ui';
@@ -9,22 +9,15 @@ import { useApiData } from '../../lib/useApiData';
 const REFRESH_MS = 15_000;
 
 /**
- * System health: the gateway's GET /health — its own PostgreSQL, Redis and Kafka, and every
- * service's readiness (/health/ready, with its dependencies) — refreshed every 15 s. A degraded
- * system answers 503 with the same report, which is shown, not treated as an error.
+ * System health: the gateway's operator report (GET /api/v1/system/health) — its own PostgreSQL,
+ * Redis and Kafka, and every service's readiness (/health/ready, with its dependencies), each
+ * with its error — refreshed every 15 s. (The public GET /health says only up or down.)
  */
 export function HealthPage() {
   const { t, dateTime } = useI18n();
   const label = useLabel();
   const load = useCallback(
-    (signal: AbortSignal) =>
-      api.get<SystemHealth>('/health', { signal }).then(
-        (report) => ({ report, at: new Date() }),
-        (error: unknown) => {
-          if (error instanceof ApiError && error.status === 503 && error.problem['services']) return { report: error.problem as unknown as SystemHealth, at: new Date() };
-          throw error;
-        },
-      ),
+    (signal: AbortSignal) => api.get<SystemHealth>('/api/v1/system/health', { signal }).then((report) => ({ report, at: new Date() })),
     [],
   );
   const health = useApiData(load);
