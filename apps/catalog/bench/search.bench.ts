@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool, type QueryResultRow } from 'pg';
-import { benchCleanup, createTestDatabase, freePort, percentile, roundTo, signIdentityHeader, spawnTs, testInfrastructure, uniqueSuffix, type BenchResult, type SpawnedProcess, type TestDatabase } from '@kami/testing';
+import { benchCleanup, createTestDatabase, freePort, generateSigningKeyPair, percentile, roundTo, signIdentityHeader, spawnTs, testInfrastructure, uniqueSuffix, type BenchResult, type SpawnedProcess, type TestDatabase } from '@kami/testing';
 
 /*
  * `npm run bench:catalog`: product search and price comparison of the real catalog service over
@@ -388,7 +388,8 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0]!;
   let loadOneClient = 0;
   const infra = await testInfrastructure();
-  const secret = randomBytes(32).toString('base64url');
+  // The gateway's identity key pair, made here as the dev tooling makes it: the bench signs as the gateway.
+  const gatewayKeys = generateSigningKeyPair();
   const cleanups = benchCleanup('stopping the catalog service and dropping the benchmark database');
 
   try {
@@ -405,7 +406,8 @@ async function main(): Promise<void> {
       PORT: String(port),
       DATABASE_URL: database.url,
       KAFKA_BROKERS: infra.kafkaBrokers,
-      INTERNAL_IDENTITY_SECRET: secret,
+      GATEWAY_IDENTITY_PUBLIC_KEY: gatewayKeys.publicKey,
+      IDEMPOTENCY_FINGERPRINT_KEY: randomBytes(32).toString('base64url'),
       RUN_MIGRATIONS_ON_START: 'true',
       KAFKA_CONSUMER_GROUP_PREFIX: `bench_catalog_${uniqueSuffix()}.`,
     });
@@ -443,17 +445,10 @@ async function main(): Promise<void> {
 
     // 3. The client side: a merchant, as the gateway would forward it.
     const merchant = { organisationId: randomUUID(), organisationType: 'merchant', principalType: 'user' as const, principalId: randomUUID(), roles: ['member'] };
-    let identityHeader = '';
-    let signedAt = 0;
-    const identity = (): string => {
-      if (Date.now() - signedAt > 30_000) {
-        identityHeader = signIdentityHeader(merchant, 'catalog', secret, 60);
-        signedAt = Date.now();
-      }
-      return identityHeader;
-    };
+    // One header per request, as the gateway signs it (bound to the request, accepted once).
+    const identity = (path: string): string => signIdentityHeader(merchant, 'catalog', { method: 'GET', path }, gatewayKeys.privateKey);
     const get = async <T>(path: string): Promise<T> => {
-      const response = await fetch(`${baseUrl}${path}`, { headers: { accept: 'application/json', 'x-kami-identity': identity() } });
+      const response = await fetch(`${baseUrl}${path}`, { headers: { accept: 'application/json', 'x-kami-identity': identity(path) } });
       const text = await response.text();
       if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 500)}`);
       return JSON.parse(text) as T;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { eventually, signIdentityHeader, signJwt, startSystem, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
+import { eventually, generateSigningKeyPair, signIdentityHeader, signJwt, startSystem, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
 
 /*
  * Identity through the real gateway (and the real catalog behind it), over HTTP, as a client sees it.
@@ -238,6 +238,7 @@ describe('API keys', () => {
 });
 
 describe('forwarded identity', () => {
+  const WHOAMI = { method: 'GET', path: '/api/v1/catalog/whoami' };
   const operatorIdentity = (): Parameters<typeof signIdentityHeader>[0] => ({
     organisationId: operator.organisationId,
     organisationType: 'operator',
@@ -247,8 +248,8 @@ describe('forwarded identity', () => {
   });
 
   it('the gateway replaces a client-sent x-kami-identity with the caller it authenticated', async () => {
-    // Even a header the catalog would accept (signed with the real secret) does not change who you are.
-    const forged = signIdentityHeader(operatorIdentity(), 'catalog', h.secrets.internalIdentity);
+    // Even a header the catalog would accept (signed with the gateway's own key) does not change who you are.
+    const forged = signIdentityHeader(operatorIdentity(), 'catalog', WHOAMI, h.secrets.gatewayIdentity.privateKey);
     const whoami = await h.gateway.request('GET', '/api/v1/catalog/whoami', { token: merchant.token, headers: { 'x-kami-identity': forged } });
     expect(whoami.status).toBe(200);
     expect(whoami.body).toMatchObject({ organisationId: merchant.organisationId, organisationType: 'merchant', principalType: 'user' });
@@ -261,12 +262,18 @@ describe('forwarded identity', () => {
     expectProblem(await h.gateway.request('GET', '/api/v1/catalog/whoami', { headers: { 'x-kami-identity': forged } }), 401, 'unauthenticated');
   });
 
-  it('the catalog, called directly, accepts only an identity signed with the shared secret for itself', async () => {
+  it('the catalog, called directly, accepts only an identity signed with the gateway’s key for itself and this request, once', async () => {
     expectProblem(await h.service('catalog').request('GET', '/api/v1/catalog/whoami'), 401, 'unauthenticated');
+    const gatewayKey = h.secrets.gatewayIdentity.privateKey;
+    const replayed = signIdentityHeader(operatorIdentity(), 'catalog', WHOAMI, gatewayKey);
+    expect((await h.service('catalog').request('GET', '/api/v1/catalog/whoami', { headers: { 'x-kami-identity': replayed } })).status).toBe(200);
     const forgedElsewhere = {
-      wrongSecret: signIdentityHeader(operatorIdentity(), 'catalog', 'a-guessed-secret-that-is-long-enough-0123'),
-      wrongAudience: signIdentityHeader(operatorIdentity(), 'vault', h.secrets.internalIdentity),
-      expired: signIdentityHeader(operatorIdentity(), 'catalog', h.secrets.internalIdentity, -120),
+      wrongKey: signIdentityHeader(operatorIdentity(), 'catalog', WHOAMI, generateSigningKeyPair().privateKey),
+      aServicesKey: signIdentityHeader(operatorIdentity(), 'catalog', WHOAMI, h.secrets.serviceKeys.catalog.privateKey),
+      wrongAudience: signIdentityHeader(operatorIdentity(), 'vault', WHOAMI, gatewayKey),
+      otherPath: signIdentityHeader(operatorIdentity(), 'catalog', { ...WHOAMI, path: '/api/v1/catalog/products' }, gatewayKey),
+      expired: signIdentityHeader(operatorIdentity(), 'catalog', WHOAMI, gatewayKey, { issuedAt: Math.floor(Date.now() / 1000) - 120 }),
+      replayed,
       unsigned: Buffer.from(JSON.stringify({ ...operatorIdentity(), aud: 'catalog', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url'),
     };
     for (const [kind, header] of Object.entries(forgedElsewhere)) {
@@ -279,7 +286,7 @@ describe('forwarded identity', () => {
     // Control: what the gateway would send is accepted (so the refusals above are about the forgery).
     const genuine = operatorIdentity();
     const accepted = await h.service('catalog').request('GET', '/api/v1/catalog/whoami', {
-      headers: { 'x-kami-identity': signIdentityHeader(genuine, 'catalog', h.secrets.internalIdentity) },
+      headers: { 'x-kami-identity': signIdentityHeader(genuine, 'catalog', WHOAMI, gatewayKey) },
     });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual(genuine);

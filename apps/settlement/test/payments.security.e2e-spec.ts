@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { spawnTs, startSystem, type Account, type ApiResponse, type SystemHarness } from '@kami/testing';
+import { generateSigningKeyPair, spawnTs, startSystem, type Account, type ApiResponse, type SystemHarness } from '@kami/testing';
 
 /*
  * Nobody mints money. The sandbox provider credits a top-up when its payer presses a button: it
@@ -64,7 +64,8 @@ describe('settlement configuration that would let money be minted', () => {
     PORT: '0',
     DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/kami_settlement_never_reached',
     KAFKA_BROKERS: '127.0.0.1:9092',
-    INTERNAL_IDENTITY_SECRET: 'an-internal-identity-secret-of-40-chars!!',
+    GATEWAY_IDENTITY_PUBLIC_KEY: generateSigningKeyPair().publicKey,
+    IDEMPOTENCY_FINGERPRINT_KEY: 'YW4taWRlbXBvdGVuY3ktZmluZ2VycHJpbnQta2V5LTAxMjM0NTY3ODk',
     RUN_MIGRATIONS_ON_START: 'false',
   };
 

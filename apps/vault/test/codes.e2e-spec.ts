@@ -1,6 +1,6 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { eventually, startSystem, testInfrastructure, type Account, type ApiResponse, type ServiceInstance, type SystemHarness } from '@kami/testing';
+import { eventually, signServiceToken, startSystem, testInfrastructure, type Account, type ApiResponse, type ServiceInstance, type SystemHarness } from '@kami/testing';
 import { endReservationFixture, reserveCodesFixture, sellCodesFixture } from './support/sell-codes';
 import { seedOffer } from './support/vault-fixtures';
 
@@ -92,11 +92,6 @@ async function redisAvailable(offerId: string): Promise<string[] | null> {
   return redis.lrange(keys[0]!, 0, -1);
 }
 
-function serviceToken(caller: string, audience: string, secret: string): string {
-  const iat = Math.floor(Date.now() / 1000);
-  const body = Buffer.from(JSON.stringify({ typ: 'kami-service', iss: caller, aud: audience, iat, exp: iat + 60 })).toString('base64url');
-  return `${body}.${createHmac('sha256', secret).update(`kami.service-token.v1:${body}`).digest('base64url')}`;
-}
 
 beforeAll(async () => {
   // One-second stock history points, so a test sees two changes a second apart as two points.
@@ -242,9 +237,10 @@ describe('a code’s history', () => {
     const expiredFor = await reserveCodesFixture(vault, { offerId, buyerId: buyer.organisationId, codeIds: [code!], status: 'held' });
     await endReservationFixture(vault, expiredFor.lineId, 'expired');
     const sale = await sellCodesFixture(vault, { offerId, buyerId: buyer.organisationId, codeIds: [code!] });
+    const revealBody = JSON.stringify({ buyerId: buyer.organisationId, codeIds: [code], channel: 'stock_pull' });
     const revealed = await vault.request('POST', '/internal/v1/reveals', {
-      json: { buyerId: buyer.organisationId, codeIds: [code], channel: 'stock_pull' },
-      headers: { 'x-kami-service': serviceToken('delivery', 'vault', h.secrets.internalIdentity) },
+      rawJson: revealBody,
+      headers: { 'x-kami-service': signServiceToken('delivery', 'vault', { method: 'POST', path: '/internal/v1/reveals', body: revealBody }, h.secrets.serviceKeys.delivery.privateKey) },
     });
     expect(revealed.status).toBe(200);
 

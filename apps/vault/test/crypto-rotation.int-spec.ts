@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource } from '@kami/platform';
-import { createMigratedTestDatabase, spawnTs, testInfrastructure, type MigratedTestDatabase } from '@kami/testing';
+import { createMigratedTestDatabase, generateSigningKeyPair, spawnTs, testInfrastructure, type MigratedTestDatabase } from '@kami/testing';
 import { insertBatch } from '../src/batches/batch-store';
 import { ingestCsvStream } from '../src/batches/ingest/csv-ingest';
 import { rotateDataKeys } from '../src/crypto/key-rotation';
@@ -142,7 +142,9 @@ it('runs as a command (rotate-keys.ts; npm run vault:rotate-keys runs it built) 
     DATABASE_URL: db.database.url,
     KAFKA_BROKERS: infra.kafkaBrokers,
     REDIS_URL: infra.redisUrl,
-    INTERNAL_IDENTITY_SECRET: randomBytes(32).toString('hex'),
+    GATEWAY_IDENTITY_PUBLIC_KEY: generateSigningKeyPair().publicKey,
+    TRUSTED_SERVICE_KEYS: `delivery:${generateSigningKeyPair().publicKey}`,
+    IDEMPOTENCY_FINGERPRINT_KEY: randomBytes(32).toString('base64'),
     VAULT_MASTER_KEYS: `k2:${k2},k3:${k3}`,
     VAULT_MASTER_KEY_ID: 'k3',
     VAULT_FINGERPRINT_KEY,
@@ -159,7 +161,9 @@ it('runs as a command (rotate-keys.ts; npm run vault:rotate-keys runs it built) 
     DATABASE_URL: db.database.url,
     KAFKA_BROKERS: infra.kafkaBrokers,
     REDIS_URL: infra.redisUrl,
-    INTERNAL_IDENTITY_SECRET: randomBytes(32).toString('hex'),
+    GATEWAY_IDENTITY_PUBLIC_KEY: generateSigningKeyPair().publicKey,
+    TRUSTED_SERVICE_KEYS: `delivery:${generateSigningKeyPair().publicKey}`,
+    IDEMPOTENCY_FINGERPRINT_KEY: randomBytes(32).toString('base64'),
     VAULT_MASTER_KEYS: `k2:${k2}`,
     VAULT_MASTER_KEY_ID: 'k2',
     VAULT_FINGERPRINT_KEY,

@@ -1,5 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
-import { signIdentityHeader, startSystem, type Account, type ApiResponse, type ServiceInstance, type SystemHarness } from '@kami/testing';
+import { randomUUID } from 'node:crypto';
+import { eventually, generateSigningKeyPair, signIdentityHeader, signServiceToken, startSystem, type Account, type ApiResponse, type ServiceInstance, type SystemHarness } from '@kami/testing';
 import { reserveCodesFixture, sellCodesFixture, type FixtureReservation } from './support/sell-codes';
 import { seedOffer } from './support/vault-fixtures';
 
@@ -26,20 +26,15 @@ let availableIds: string[];
 
 const REVEAL_PATH = '/internal/v1/reveals';
 
-/**
- * A service token in the wire format of libs/platform/src/auth/service-token.ts, written
- * independently here: HMAC-SHA256 over a domain prefix and the base64url JSON claims.
- */
-function serviceToken(caller: string, audience: string, secret: string, options: { ttlSeconds?: number; issuedAt?: number } = {}): string {
-  const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
-  const body = Buffer.from(JSON.stringify({ typ: 'kami-service', iss: caller, aud: audience, iat, exp: iat + (options.ttlSeconds ?? 60) })).toString('base64url');
-  return `${body}.${createHmac('sha256', secret).update(`kami.service-token.v1:${body}`).digest('base64url')}`;
-}
+/** Delivery's token for this body (or, with other arguments, a token someone else signed). */
+const tokenFor = (body: string, options: { caller?: string; audience?: string; key?: string; ttlSeconds?: number; issuedAt?: number } = {}): string =>
+  signServiceToken(options.caller ?? 'delivery', options.audience ?? 'vault', { method: 'POST', path: REVEAL_PATH, body }, options.key ?? h.secrets.serviceKeys.delivery.privateKey, options);
 
-const deliveryToken = (): string => serviceToken('delivery', 'vault', h.secrets.internalIdentity);
-
-function reveal(json: unknown, headers: Record<string, string> = { 'x-kami-service': deliveryToken() }): Promise<ApiResponse> {
-  return vault.request('POST', REVEAL_PATH, { json, headers });
+/** POSTs `json` to the reveal, with delivery's genuine token for exactly these bytes unless `headers` says otherwise. */
+function reveal(json: unknown, headers?: Record<string, string> | ((body: string) => Record<string, string>)): Promise<ApiResponse> {
+  const body = JSON.stringify(json);
+  const sent = typeof headers === 'function' ? headers(body) : (headers ?? { 'x-kami-service': tokenFor(body) });
+  return vault.request('POST', REVEAL_PATH, { rawJson: body, headers: sent });
 }
 
 function expectProblem(response: ApiResponse, status: number, code: string): void {
@@ -154,6 +149,14 @@ describe('revealing codes to their buyer', () => {
       for (const id of [...sold.codeIds, ...held.codeIds, ...availableIds]) expect(response.text).not.toContain(`"${id}"`);
     }
     expect(await revealCount()).toBe(before);
+    // Each refusal is audited (who asked, for whom, how many), never naming a code.
+    const refusals = await eventually(
+      async () => vault.process.output().split('\n').filter((line) => line.includes('"codes.reveal_refused"')),
+      (lines) => lines.length >= cases.length,
+      { timeoutMs: 5_000, what: 'the refusals in the vault’s audit log' },
+    ).catch(() => []);
+    expect(refusals).toHaveLength(cases.length);
+    expect(JSON.parse(refusals[0]!)).toMatchObject({ audit: 'codes.reveal_refused', caller: 'delivery', buyerId: otherBuyer.organisationId, reason: 'codes_not_found', asked: sold.codeIds.length });
   });
 
   it('refuses malformed requests with 400 and the fields at fault', async () => {
@@ -173,33 +176,48 @@ describe('revealing codes to their buyer', () => {
 
 describe('only delivery, with a service token, may ask', () => {
   const body = (): Record<string, unknown> => ({ buyerId: buyer.organisationId, codeIds: sold.codeIds, channel: 'portal' });
-  const secret = (): string => h.secrets.internalIdentity;
 
-  it('refuses a missing, forged, expired or misdirected token with 401 service_unauthenticated', async () => {
+  it('refuses a missing, forged, expired, misdirected, moved or replayed token with 401 service_unauthenticated', async () => {
     const before = await revealCount();
-    const headers: Record<string, Record<string, string>> = {
-      missing: {},
-      forged: { 'x-kami-service': serviceToken('delivery', 'vault', 'a-secret-the-vault-does-not-know-0123456789') },
-      tampered: { 'x-kami-service': deliveryToken().replace(/^[^.]+/, Buffer.from(JSON.stringify({ typ: 'kami-service', iss: 'delivery', aud: 'vault', iat: 1, exp: 9_999_999_999 })).toString('base64url')) },
-      expired: { 'x-kami-service': serviceToken('delivery', 'vault', secret(), { issuedAt: Math.floor(Date.now() / 1000) - 600 }) },
-      'for another service': { 'x-kami-service': serviceToken('delivery', 'settlement', secret()) },
-      garbage: { 'x-kami-service': 'delivery' },
+    const otherBody = JSON.stringify({ buyerId: buyer.organisationId, codeIds: [sold.codeIds[0]], channel: 'portal' });
+    const tampered = (b: string): string => {
+      const [claims, signature] = tokenFor(b).split('.');
+      const changed = { ...JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')), exp: 9_999_999_999 };
+      return `${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`;
+    };
+    const replayed = (() => {
+      const b = JSON.stringify(body());
+      return tokenFor(b);
+    })();
+    expect((await reveal(body(), { 'x-kami-service': replayed })).status).toBe(200);
+    const headers: Record<string, (b: string) => Record<string, string>> = {
+      missing: () => ({}),
+      forged: (b) => ({ 'x-kami-service': tokenFor(b, { key: generateSigningKeyPair().privateKey }) }),
+      'signed by the vault’s own key': (b) => ({ 'x-kami-service': tokenFor(b, { key: h.secrets.serviceKeys.vault.privateKey }) }),
+      tampered: (b) => ({ 'x-kami-service': tampered(b) }),
+      expired: (b) => ({ 'x-kami-service': tokenFor(b, { issuedAt: Math.floor(Date.now() / 1000) - 600 }) }),
+      'for another service': (b) => ({ 'x-kami-service': tokenFor(b, { audience: 'settlement' }) }),
+      'for another body': () => ({ 'x-kami-service': tokenFor(otherBody) }),
+      replayed: () => ({ 'x-kami-service': replayed }),
+      garbage: () => ({ 'x-kami-service': 'delivery' }),
     };
     for (const [what, header] of Object.entries(headers)) {
       const response = await reveal(body(), header);
       expect({ what, status: response.status, code: response.body?.code }).toEqual({ what, status: 401, code: 'service_unauthenticated' });
       expectNoPlaintext(response);
     }
-    expect(await revealCount()).toBe(before);
+    expect(await revealCount()).toBe(before + 1);
   });
 
   it('refuses a gateway identity header (even the buyer’s own, signed for the vault) with 401', async () => {
-    const identity = signIdentityHeader(
-      { organisationId: buyer.organisationId, organisationType: 'merchant', principalType: 'user', principalId: 'u-1', roles: ['admin'] },
-      'vault',
-      secret(),
-    );
-    const attempts: Record<string, string>[] = [{ 'x-kami-identity': identity }, { 'x-kami-service': identity }];
+    const identity = (b: string): string =>
+      signIdentityHeader(
+        { organisationId: buyer.organisationId, organisationType: 'merchant', principalType: 'user', principalId: 'u-1', roles: ['admin'] },
+        'vault',
+        { method: 'POST', path: REVEAL_PATH, body: b },
+        h.secrets.gatewayIdentity.privateKey,
+      );
+    const attempts: ((b: string) => Record<string, string>)[] = [(b) => ({ 'x-kami-identity': identity(b) }), (b) => ({ 'x-kami-service': identity(b) })];
     for (const headers of attempts) {
       const response = await reveal(body(), headers);
       expectProblem(response, 401, 'service_unauthenticated');
@@ -207,9 +225,9 @@ describe('only delivery, with a service token, may ask', () => {
     }
   });
 
-  it('refuses another service’s valid token with 403 service_forbidden', async () => {
-    const response = await reveal(body(), { 'x-kami-service': serviceToken('ordering', 'vault', secret()) });
-    expectProblem(response, 403, 'service_forbidden');
+  it('refuses a service the vault does not trust with 401, even with its own genuine key', async () => {
+    const response = await reveal(body(), (b) => ({ 'x-kami-service': tokenFor(b, { caller: 'ordering', key: h.secrets.serviceKeys.ordering.privateKey }) }));
+    expectProblem(response, 401, 'service_unauthenticated');
     expectNoPlaintext(response);
   });
 
@@ -219,7 +237,7 @@ describe('only delivery, with a service token, may ask', () => {
         const response = await h.gateway.request(method, REVEAL_PATH, {
           token,
           json: method === 'POST' ? body() : undefined,
-          headers: { 'x-kami-service': deliveryToken() },
+          headers: { 'x-kami-service': tokenFor(JSON.stringify(body())) },
         });
         expect({ method, status: response.status }).toEqual({ method, status: 404 });
         expectNoPlaintext(response);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { OrderCancelled, OrderPlaced, PaymentCaptured, Topics, type EventDefinition } from '@kami/contracts';
-import { SERVICE_TOKEN_HEADER, signServiceToken } from '@kami/platform';
-import { eventually, readTopic, startSystem, testKafka, type Account, type ApiResponse, type SystemHarness } from '@kami/testing';
+import { eventually, readTopic, signServiceToken, startSystem, testKafka, type Account, type ApiResponse, type SystemHarness } from '@kami/testing';
 import { seedOffer } from './support/vault-fixtures';
 
 /**
@@ -127,12 +126,11 @@ describe('vault in the order saga, and plaintext staying in the vault', () => {
 
     // Reveal: plaintext for the buyer's own codes only, through the service-authenticated call.
     const codeIds = soldLines.flatMap((l) => l.codeIds);
-    const reveal = (buyer: string): Promise<Response> =>
-      fetch(`${vault.url}/internal/v1/reveals`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', system.secrets.internalIdentity) },
-        body: JSON.stringify({ buyerId: buyer, orderId, channel: 'portal' }),
-      });
+    const reveal = (buyer: string): Promise<Response> => {
+      const body = JSON.stringify({ buyerId: buyer, orderId, channel: 'portal' });
+      const token = signServiceToken('delivery', 'vault', { method: 'POST', path: '/internal/v1/reveals', body }, system.secrets.serviceKeys.delivery.privateKey);
+      return fetch(`${vault.url}/internal/v1/reveals`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-kami-service': token }, body });
+    };
     const stranger = await reveal(randomUUID());
     const strangerText = await stranger.text();
     bodies.push(strangerText);

@@ -19,6 +19,8 @@ export * from './auth/identity';
 export * from './auth/access';
 export * from './auth/signed-identity.resolver';
 export * from './auth/service-token';
+export * from './auth/request-token';
+export * from './auth/replay-guard';
 export * from './metrics/metrics';
 export * from './metrics/metrics-server';
 export * from './bootstrap/bootstrap-service';

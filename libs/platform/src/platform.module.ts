@@ -2,6 +2,7 @@ import {
   Global,
 
   Module,
+  type Abstract,
   type BeforeApplicationShutdown,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -15,6 +16,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger as PinoLogger } from 'pino';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { AccessGuard, IdentityResolver } from './auth/access';
+import { MemoryReplayGuard, RedisReplayGuard, ReplayGuard } from './auth/replay-guard';
 import { SignedIdentityResolver } from './auth/signed-identity.resolver';
 import type { ServiceConfig, WithRedis } from './config/service-config';
 import { serviceDataSourceOptions } from './database/data-source';
@@ -119,11 +121,16 @@ export class PlatformModule {
       { provide: APP_PIPE, useFactory: createValidationPipe },
       { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
     ];
-    const exported: (string | symbol | Provider)[] = [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, Messaging];
+    const exported: (string | symbol | Provider | Abstract<unknown>)[] = [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, Messaging, ReplayGuard];
     if (options.redis) {
       const url = (config as unknown as WithRedis).REDIS_URL;
       providers.push({ provide: Redis, useFactory: () => createRedis(url) });
       exported.push(Redis);
+      // Signed tokens are accepted once across every replica: their ids are remembered in Redis.
+      const prefix = `${(config as { REDIS_KEY_PREFIX?: string }).REDIS_KEY_PREFIX ?? `kami:${service}:`}seen-token:`;
+      providers.push({ provide: ReplayGuard, inject: [Redis], useFactory: (redis: Redis) => new RedisReplayGuard(redis, prefix) });
+    } else {
+      providers.push({ provide: ReplayGuard, useValue: new MemoryReplayGuard() });
     }
     providers.push({
       provide: PlatformLifecycle,

@@ -1,7 +1,7 @@
-import { spawnTs, type SpawnedProcess } from '@kami/testing';
+import { generateSigningKeyPair, spawnTs, type SpawnedProcess } from '@kami/testing';
 
 const CATALOG = 'apps/catalog/src/main.ts';
-const SECRET = 'an-internal-identity-secret-of-40-chars!!';
+const SECRET = 'YW4taWRlbXBvdGVuY3ktZmluZ2VycHJpbnQta2V5LTAxMjM0NTY3ODk';
 
 /** A complete, valid environment for the catalog service (nothing is contacted: boot stops at config). */
 const VALID: Record<string, string> = {
@@ -11,7 +11,8 @@ const VALID: Record<string, string> = {
   HOST: '127.0.0.1',
   DATABASE_URL: 'postgres://postgres:db-password-123@127.0.0.1:5432/kami_catalog_config_boot',
   KAFKA_BROKERS: '127.0.0.1:9092',
-  INTERNAL_IDENTITY_SECRET: SECRET,
+  GATEWAY_IDENTITY_PUBLIC_KEY: generateSigningKeyPair().publicKey,
+  IDEMPOTENCY_FINGERPRINT_KEY: SECRET,
   RUN_MIGRATIONS_ON_START: 'false',
   OUTBOX_POLL_INTERVAL_MS: '100',
   CONSUMER_MAX_ATTEMPTS: '5',
@@ -53,7 +54,7 @@ describe('service boot with a bad configuration', () => {
     // `undefined` removes a variable the test runner's own environment may carry.
     missing = boot({ ...VALID, DATABASE_URL: undefined });
     malformed = boot({ ...VALID, KAFKA_BROKERS: 'not a list' });
-    several = boot({ ...VALID, DATABASE_URL: undefined, KAFKA_BROKERS: 'kafka-without-port', INTERNAL_IDENTITY_SECRET: 'too-short-secret-value' });
+    several = boot({ ...VALID, DATABASE_URL: undefined, KAFKA_BROKERS: 'kafka-without-port', IDEMPOTENCY_FINGERPRINT_KEY: 'too-short-secret-value' });
   });
 
   it('a missing DATABASE_URL stops boot with exit code 78 and a message naming it', async () => {
@@ -76,8 +77,8 @@ describe('service boot with a bad configuration', () => {
   it('several problems at once are all named in one message', async () => {
     const run = await several;
     expect(run.code).toBe(78);
-    expect([...run.named].sort()).toEqual(['DATABASE_URL', 'INTERNAL_IDENTITY_SECRET', 'KAFKA_BROKERS']);
-    expect(run.stderr).toMatch(/INTERNAL_IDENTITY_SECRET must be at least 32 characters/);
+    expect([...run.named].sort()).toEqual(['DATABASE_URL', 'IDEMPOTENCY_FINGERPRINT_KEY', 'KAFKA_BROKERS']);
+    expect(run.stderr).toMatch(/IDEMPOTENCY_FINGERPRINT_KEY must be base64 of at least 32 bytes/);
     expect(run.stderr).not.toContain('too-short-secret-value');
     expect(run.stderr).not.toContain('kafka-without-port');
   });

@@ -1,9 +1,12 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsInt, IsUrl, Matches, Max, Min } from 'class-validator';
 import { ServiceConfig, toBoolean, toInt } from '@kami/platform';
 
 /** Environment of the delivery service (see the README's table). */
 export class DeliveryConfig extends ServiceConfig {
+  /** Delivery calls the vault's reveal, signing with its own SERVICE_SIGNING_KEY. */
+  static override callsOtherServices = true;
+
   override PORT = 3104;
 
   /** The vault's internal address: delivery asks it to reveal codes (POST /internal/v1/reveals, service token). */
@@ -25,14 +28,11 @@ export class DeliveryConfig extends ServiceConfig {
   DISPUTE_WINDOW_SECONDS = 7 * 86_400;
 
   /**
-   * Encrypts webhook signing secrets at rest (AES-256-GCM): 32 bytes, base64. Required in
-   * production. Elsewhere it may be left out: a key is then derived from INTERNAL_IDENTITY_SECRET
-   * (HKDF), so a dev or test stack needs no extra secret and keeps its key across restarts; in
-   * production a separate key keeps the two secrets' blast radius and rotation apart.
+   * Encrypts webhook signing secrets at rest (AES-256-GCM): 32 bytes, base64. Always required, and
+   * its own key: derived from no other secret (the dev tooling and the test harness generate one).
    */
-  @ValidateIf((c: DeliveryConfig) => c.NODE_ENV === 'production' || c.WEBHOOK_SECRET_KEY !== undefined)
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'WEBHOOK_SECRET_KEY must be 32 bytes in base64 (44 characters)' })
-  WEBHOOK_SECRET_KEY?: string;
+  WEBHOOK_SECRET_KEY!: string;
 
   /** Lets webhook URLs be http:// and point at loopback/private addresses (development and tests only). */
   @Transform(toBoolean)

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, SERVICE_CONFIG, SERVICE_TOKEN_HEADER, signServiceToken } from '@kami/platform';
+import { bodyDigest, DomainError, SERVICE_CONFIG, SERVICE_TOKEN_HEADER, ServiceTokenSigner } from '@kami/platform';
 import type { DeliveryConfig } from '../config/delivery.config';
 
 export type RevealChannel = 'portal' | 'api' | 'stock_pull' | 'webhook';
@@ -29,14 +29,21 @@ export interface RevealRequest {
 /** The most codes one vault reveal hands out (the vault's MAX_REVEAL_CODES). */
 export const MAX_CODES_PER_REVEAL = 1_000;
 
+const REVEAL_PATH = '/internal/v1/reveals';
+
 /**
  * The one way delivery gets plaintext: the vault's audited reveal (POST /internal/v1/reveals, a
- * service token signed for the vault). Larger requests are split into reveals of at most 1,000
- * codes. Neither the request nor the answer is logged; a failure names no code.
+ * service token signed with delivery's own key for that one request). Larger requests are split
+ * into reveals of at most 1,000 codes. Neither the request nor the answer is logged; a failure
+ * names no code. The vault checks its own records: it reveals only codes it sold to `buyerId`.
  */
 @Injectable()
 export class VaultRevealClient {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: DeliveryConfig) {}
+  private readonly signer: ServiceTokenSigner;
+
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: DeliveryConfig) {
+    this.signer = new ServiceTokenSigner('delivery', config.SERVICE_SIGNING_KEY);
+  }
 
   async reveal(request: RevealRequest): Promise<RevealedCode[]> {
     const revealed: RevealedCode[] = [];
@@ -48,14 +55,15 @@ export class VaultRevealClient {
 
   private async revealChunk(request: RevealRequest): Promise<RevealedCode[]> {
     let response: Response;
+    const body = JSON.stringify({ buyerId: request.buyerId, codeIds: request.codeIds, channel: request.channel, actor: request.actor, purpose: request.purpose });
     try {
-      response = await fetch(`${this.config.VAULT_URL}/internal/v1/reveals`, {
+      response = await fetch(`${this.config.VAULT_URL}${REVEAL_PATH}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', this.config.INTERNAL_IDENTITY_SECRET),
+          [SERVICE_TOKEN_HEADER]: this.signer.sign('vault', { method: 'POST', path: REVEAL_PATH, bodyDigest: bodyDigest(body) }),
         },
-        body: JSON.stringify({ buyerId: request.buyerId, codeIds: request.codeIds, channel: request.channel, actor: request.actor, purpose: request.purpose }),
+        body,
         signal: AbortSignal.timeout(this.config.VAULT_TIMEOUT_MS),
       });
     } catch {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SERVICE_CONFIG } from '@kami/platform';
 import type { DeliveryConfig } from '../config/delivery.config';
 
@@ -15,12 +15,12 @@ export function secretKeyBytes(secret: string): Buffer {
   return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
 }
 
-/** The encryption key: WEBHOOK_SECRET_KEY, or (outside production only) one derived from INTERNAL_IDENTITY_SECRET. */
-export function webhookEncryptionKey(config: Pick<DeliveryConfig, 'WEBHOOK_SECRET_KEY' | 'NODE_ENV' | 'INTERNAL_IDENTITY_SECRET'>): Buffer {
-  if (config.WEBHOOK_SECRET_KEY) return Buffer.from(config.WEBHOOK_SECRET_KEY, 'base64');
-  // The config refuses to start production without the key; this is a second lock on that door.
-  if (config.NODE_ENV === 'production') throw new Error('WEBHOOK_SECRET_KEY is required in production');
-  return Buffer.from(hkdfSync('sha256', config.INTERNAL_IDENTITY_SECRET, 'kami-delivery', 'webhook-secret-key/v1', 32));
+/** The encryption key: WEBHOOK_SECRET_KEY, delivery's own (never derived from another secret). */
+export function webhookEncryptionKey(config: Pick<DeliveryConfig, 'WEBHOOK_SECRET_KEY'>): Buffer {
+  const key = config.WEBHOOK_SECRET_KEY ? Buffer.from(config.WEBHOOK_SECRET_KEY, 'base64') : Buffer.alloc(0);
+  // The config refuses to start without the key; this is a second lock on that door.
+  if (key.length !== 32) throw new Error('WEBHOOK_SECRET_KEY (32 bytes, base64) is required');
+  return key;
 }
 
 const VERSION = 'v1';

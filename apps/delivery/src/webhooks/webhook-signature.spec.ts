@@ -35,7 +35,7 @@ describe('signWebhook', () => {
 });
 
 describe('WebhookSecrets', () => {
-  const config = { NODE_ENV: 'test', INTERNAL_IDENTITY_SECRET: 'x'.repeat(40) } as DeliveryConfig;
+  const config = { NODE_ENV: 'test', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 3).toString('base64') } as DeliveryConfig;
 
   it('round-trips a secret, bound to its endpoint', () => {
     const secrets = new WebhookSecrets(config);
@@ -46,11 +46,13 @@ describe('WebhookSecrets', () => {
     expect(() => secrets.decrypt('endpoint-b', stored)).toThrow();
   });
 
-  it('needs WEBHOOK_SECRET_KEY in production', () => {
-    expect(() => new WebhookSecrets({ ...config, NODE_ENV: 'production' } as DeliveryConfig)).toThrow(/WEBHOOK_SECRET_KEY/);
-    const key = Buffer.alloc(32, 7).toString('base64');
-    const secrets = new WebhookSecrets({ ...config, NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key } as DeliveryConfig);
-    expect(secrets.decrypt('e', secrets.encrypt('e', 'whsec_abc'))).toBe('whsec_abc');
+  it('needs its own WEBHOOK_SECRET_KEY everywhere, and nothing else opens what it sealed', () => {
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      expect(() => new WebhookSecrets({ NODE_ENV, ...({ INTERNAL_IDENTITY_SECRET: 'x'.repeat(40) } as object) } as DeliveryConfig)).toThrow(/WEBHOOK_SECRET_KEY/);
+    }
+    const stored = new WebhookSecrets(config).encrypt('e', 'whsec_abc');
+    const other = new WebhookSecrets({ ...config, WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } as DeliveryConfig);
+    expect(() => other.decrypt('e', stored)).toThrow();
   });
 });
 

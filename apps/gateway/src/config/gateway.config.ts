@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, IsUrl, Max, Min, MinLength, ValidateBy } from 'class-validator';
-import { IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
+import { isPrivateKey, IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
 import { defaultPortalDir } from '../portal/portal-static';
 
 const serviceUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -31,7 +31,21 @@ export function trustedProxies(config: Pick<GatewayConfig, 'TRUSTED_PROXIES'>): 
 
 /** Environment of the gateway (see the README's table). */
 export class GatewayConfig extends ServiceConfig {
+  /** The gateway signs forwarded identities (GATEWAY_IDENTITY_PRIVATE_KEY); it verifies none. */
+  static override verifiesForwardedIdentity = false;
+
   override PORT = 3000;
+
+  /**
+   * The gateway's Ed25519 private key (base64url PKCS8 DER, or PEM): it signs the identity it
+   * forwards to each service with it. Only the gateway holds it; the services hold the public key
+   * (GATEWAY_IDENTITY_PUBLIC_KEY).
+   */
+  @ValidateBy({
+    name: 'isEd25519PrivateKey',
+    validator: { validate: (value: unknown) => typeof value === 'string' && isPrivateKey(value), defaultMessage: () => 'GATEWAY_IDENTITY_PRIVATE_KEY must be an Ed25519 private key (base64url PKCS8 DER or PEM)' },
+  })
+  GATEWAY_IDENTITY_PRIVATE_KEY!: string;
 
   /** Redis for rate limiting. */
   @IsRedisUrl()

@@ -1,40 +1,54 @@
+import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import {
+  bodyDigest,
+  CommonErrorCodes,
   DomainError,
+  EMPTY_BODY_DIGEST,
+  hasBody,
   IDENTITY_HEADER,
   IdentityResolver,
   REQUEST_ID_HEADER,
   SERVICE_TOKEN_HEADER,
   SERVICE_CONFIG,
   sendProblem,
+  parsePrivateKey,
   signIdentity,
   toProblem,
+  UNSIGNED_PAYLOAD,
   type Identity,
 } from '@kami/platform';
 import type { GatewayConfig } from '../config/gateway.config';
 import { API_KEY_HEADER } from '../identity/gateway-identity.resolver';
 import { isPublicRoute, routeFor, upstreamUrls, type UpstreamService } from './route-table';
 
-type ProxiedRequest = Request & { id?: string; identity?: Identity; upstream?: UpstreamService };
+type ProxiedRequest = Request & { id?: string; identity?: Identity; upstream?: UpstreamService; jsonBody?: Buffer; forwardedBodyDigest?: string };
+
+/** The largest JSON body the gateway holds to sign its digest (the largest any service accepts: catalog's 8 MB). */
+export const PROXIED_JSON_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /**
  * Forwards `/api/v1/<area>/...` to the owning service with http-proxy-middleware, after
- * authenticating the caller. The body is streamed through untouched (large CSV uploads never
- * sit in the gateway's memory). Client-sent identity headers and credentials are dropped;
- * the service receives only the gateway's signed identity for that service.
+ * authenticating the caller. Client-sent identity headers and credentials are dropped; the
+ * service receives only the gateway's identity, signed for that service and that very request
+ * (method, path with query, SHA-256 of the body). A JSON body is read first to sign its digest
+ * (and sent on byte for byte); any other body (a CSV upload) streams through untouched, never in
+ * the gateway's memory, and is signed as UNSIGNED-PAYLOAD.
  */
 @Injectable()
 export class ProxyMiddleware implements NestMiddleware {
   private readonly logger = new Logger('Proxy');
   private readonly proxies: Map<UpstreamService, RequestHandler<IncomingMessage, ServerResponse>>;
+  private readonly identityKey: KeyObject;
 
   constructor(
-    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    @Inject(SERVICE_CONFIG) config: GatewayConfig,
     private readonly identities: IdentityResolver,
   ) {
+    this.identityKey = parsePrivateKey(config.GATEWAY_IDENTITY_PRIVATE_KEY);
     this.proxies = new Map(
       Object.entries(upstreamUrls(config)).map(([service, target]) => [service as UpstreamService, this.createProxy(service as UpstreamService, target)]),
     );
@@ -53,6 +67,14 @@ export class ProxyMiddleware implements NestMiddleware {
         req.identity = undefined;
       }
       req.upstream = route.service;
+      if (req.identity) {
+        if (req.is('application/json')) {
+          req.jsonBody = await readBody(req, PROXIED_JSON_LIMIT_BYTES);
+          req.forwardedBodyDigest = bodyDigest(req.jsonBody);
+        } else {
+          req.forwardedBodyDigest = hasBody(req) ? UNSIGNED_PAYLOAD : EMPTY_BODY_DIGEST;
+        }
+      }
     } catch (error) {
       return this.sendProblem(res, error, req.id);
     }
@@ -77,8 +99,18 @@ export class ProxyMiddleware implements NestMiddleware {
           // Service-to-service credentials never come from outside.
           proxyReq.removeHeader(SERVICE_TOKEN_HEADER);
           proxyReq.removeHeader(IDENTITY_HEADER);
-          if (request.identity) proxyReq.setHeader(IDENTITY_HEADER, signIdentity(request.identity, service, this.config.INTERNAL_IDENTITY_SECRET));
+          if (request.identity) {
+            const binding = { method: request.method, path: request.originalUrl, bodyDigest: request.forwardedBodyDigest ?? EMPTY_BODY_DIGEST };
+            proxyReq.setHeader(IDENTITY_HEADER, signIdentity(request.identity, service, binding, this.identityKey));
+          }
           if (request.id) proxyReq.setHeader(REQUEST_ID_HEADER, request.id);
+          // Last: writing the body sends the headers.
+          if (request.jsonBody) {
+            // Read to sign its digest: sent on exactly as received (the request stream has ended, so the proxy's pipe only ends it).
+            proxyReq.removeHeader('transfer-encoding');
+            proxyReq.setHeader('content-length', request.jsonBody.length);
+            proxyReq.write(request.jsonBody);
+          }
         },
         error: (error, req, res) => {
           const request = req as ProxiedRequest;
@@ -96,4 +128,30 @@ export class ProxyMiddleware implements NestMiddleware {
   private sendProblem(res: Response, error: unknown, requestId?: string): void {
     sendProblem(res, toProblem(error, requestId), res.req?.originalUrl);
   }
+}
+
+/** The whole body, or 413 payload_too_large past `limit` bytes (the rest is drained, not kept). */
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        chunks.length = 0;
+        reject(new DomainError(CommonErrorCodes.PayloadTooLarge, 413, 'The request body is too large.'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.once('error', (error) => {
+      if (!refused) reject(error);
+    });
+  });
 }

@@ -6,7 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ROOT_LOGGER, ValidationFailedError } from '@kami/platform';
 import { VaultCrypto } from '../crypto/vault-crypto';
 import { distinctIds, isStorableCodeId } from './code-id';
-import { codesNotFound, revealTooLarge } from './code.errors';
+import { CodeError, codesNotFound, revealTooLarge } from './code.errors';
 import { DataKeyCache } from './data-key-cache';
 import { MAX_REVEAL_CODES, type RevealedCodeDto, type RevealRequestDto, type RevealResponseDto } from './reveal.dto';
 
@@ -42,7 +42,31 @@ export class RevealService {
       throw new ValidationFailedError([{ field: 'orderId', messages: ['give exactly one of codeIds and orderId'] }]);
     }
     const revealId = randomUUID();
-    const codes = await this.dataSource.transaction(async (manager) => {
+    const codes = await this.revealRecorded(revealId, caller, input).catch((error: unknown) => {
+      // The refusal is audited too (who asked, for whom, how many, why); never which codes.
+      if (error instanceof CodeError) {
+        this.logger.warn(
+          { audit: 'codes.reveal_refused', caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, asked: input.codeIds?.length ?? null, reason: error.code },
+          'code reveal refused',
+        );
+      }
+      throw error;
+    });
+    // The audit line: who, for whom, how many; never the codes.
+    this.logger.info(
+      { audit: 'codes.revealed', revealId, caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, purpose: input.purpose, count: codes.length },
+      'codes revealed',
+    );
+    return { revealId, codes };
+  }
+
+  /**
+   * Opens the codes its own records sold to this buyer (a committed reservation of theirs), and
+   * records the reveal in the same transaction. Whatever buyer the caller names, a code not sold
+   * to that buyer makes it a 404.
+   */
+  private revealRecorded(revealId: string, caller: string, input: RevealRequestDto): Promise<RevealedCodeDto[]> {
+    return this.dataSource.transaction(async (manager) => {
       const rows = input.codeIds ? await this.soldByIds(manager, input.buyerId, input.codeIds) : await this.soldInOrder(manager, input.buyerId, input.orderId!);
       const keys = await this.dataKeys.keysFor(manager, rows.map((r) => r.batch_id));
       const revealed = rows.map((row) => this.open(row, keys.get(row.batch_id)!));
@@ -55,12 +79,6 @@ export class RevealService {
       await manager.query(`INSERT INTO reveal_code (code_id, reveal_id) SELECT unnest($1::bigint[]), $2`, [rows.map((r) => r.id), revealId]);
       return revealed;
     });
-    // The audit line: who, for whom, how many; never the codes.
-    this.logger.info(
-      { audit: 'codes.revealed', revealId, caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, purpose: input.purpose, count: codes.length },
-      'codes revealed',
-    );
-    return { revealId, codes };
   }
 
   /** Every listed code, sold to this buyer, in the order asked; any other id makes it a 404. */

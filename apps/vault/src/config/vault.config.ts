@@ -4,6 +4,9 @@ import { IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kam
 
 /** Environment of the vault service (see the README's table). */
 export class VaultConfig extends ServiceConfig {
+  /** Delivery calls the vault's reveal: TRUSTED_SERVICE_KEYS holds its public key. */
+  static override acceptsServiceCalls = true;
+
   override PORT = 3102;
 
   /** Redis of the reservation core (the fast path; PostgreSQL stays the truth). */

@@ -1,7 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { ORGANISATION_TYPES, type OrganisationType } from '@kami/contracts';
+import { signRequestToken, verifyRequestToken, type RequestBinding, type RequestTokenClaims, type RequestTokenRefusal, type SignOptions } from './request-token';
 
 export const IDENTITY_HEADER = 'x-kami-identity';
+/** The issuer of every forwarded identity. */
+export const GATEWAY_ISSUER = 'gateway';
 
 export const ROLES = ['admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
@@ -16,47 +19,42 @@ export interface Identity {
   roles: Role[];
 }
 
-interface SignedIdentity extends Identity {
-  /** audience: the service the gateway forwarded to */
-  aud: string;
-  /** expiry, unix seconds */
-  exp: number;
-}
-
-const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
-
-function sign(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('base64url');
-}
-
 /**
- * Signs an identity for one downstream service (HMAC-SHA256, short expiry). The gateway strips
- * any client-sent copy of the header and sets this one; a service accepts only a valid signature
- * for its own audience.
+ * Signs an identity for one downstream service and one request (Ed25519 with the gateway's private
+ * key, GATEWAY_IDENTITY_PRIVATE_KEY): bound to the method, path with query and body digest, valid
+ * for seconds, with a jti the service accepts once. The gateway strips any client-sent copy of the
+ * header and sets this one.
  */
-export function signIdentity(identity: Identity, audience: string, secret: string, ttlSeconds = 60, now = Date.now()): string {
-  const token: SignedIdentity = { ...identity, aud: audience, exp: Math.floor(now / 1000) + ttlSeconds };
-  const body = b64url(JSON.stringify(token));
-  return `${body}.${sign(body, secret)}`;
+export function signIdentity(identity: Identity, audience: string, request: RequestBinding, privateKey: KeyObject, options?: SignOptions): string {
+  const { organisationId, organisationType, principalType, principalId, roles } = identity;
+  return signRequestToken('identity', GATEWAY_ISSUER, audience, request, privateKey, { idn: { organisationId, organisationType, principalType, principalId, roles } }, options);
 }
 
-export type IdentityVerification = { ok: true; identity: Identity } | { ok: false; reason: string };
+export type IdentityVerification = { ok: true; identity: Identity; claims: RequestTokenClaims } | { ok: false; reason: RequestTokenRefusal };
 
-export function verifyIdentity(header: string, audience: string, secret: string, now = Date.now()): IdentityVerification {
-  const [body, signature, extra] = header.split('.');
-  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(sign(body, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad signature' };
-  let token: SignedIdentity;
-  try {
-    token = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as SignedIdentity;
-  } catch {
+/** Checks a forwarded identity against the gateway's public key, this service and the request it came with. */
+export function verifyIdentity(header: string, audience: string, request: RequestBinding, gatewayKey: KeyObject, now = Date.now()): IdentityVerification {
+  const result = verifyRequestToken<{ idn?: Partial<Identity> }>(header, {
+    typ: 'identity',
+    audience,
+    request,
+    keyOf: (issuer) => (issuer === GATEWAY_ISSUER ? gatewayKey : undefined),
+    now,
+  });
+  if (!result.ok) return result;
+  const idn = result.claims.idn;
+  if (
+    !idn ||
+    typeof idn !== 'object' ||
+    typeof idn.organisationId !== 'string' ||
+    !ORGANISATION_TYPES.includes(idn.organisationType as OrganisationType) ||
+    (idn.principalType !== 'user' && idn.principalType !== 'api_key') ||
+    typeof idn.principalId !== 'string' ||
+    !Array.isArray(idn.roles) ||
+    !idn.roles.every((r) => ROLES.includes(r))
+  ) {
     return { ok: false, reason: 'malformed' };
   }
-  if (token.aud !== audience) return { ok: false, reason: 'wrong audience' };
-  if (typeof token.exp !== 'number' || token.exp * 1000 < now) return { ok: false, reason: 'expired' };
-  if (!ORGANISATION_TYPES.includes(token.organisationType)) return { ok: false, reason: 'malformed' };
-  const { organisationId, organisationType, principalType, principalId, roles } = token;
-  return { ok: true, identity: { organisationId, organisationType, principalType, principalId, roles } };
+  const { organisationId, organisationType, principalType, principalId, roles } = idn as Identity;
+  return { ok: true, identity: { organisationId, organisationType, principalType, principalId, roles }, claims: result.claims };
 }

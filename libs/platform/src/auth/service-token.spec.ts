@@ -1,98 +1,80 @@
-import { createHmac } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import 'reflect-metadata';
 import { Controller, Post, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '../errors/domain-error';
 import { ACCESS_POLICY } from './access';
-import { signIdentity, verifyIdentity, type Identity } from './identity';
+import { signIdentity, type Identity } from './identity';
+import { MemoryReplayGuard } from './replay-guard';
+import { bodyDigest, type RequestBinding } from './request-token';
 import {
-  MAX_SERVICE_TOKEN_TTL_SECONDS,
   SERVICE_CALLERS,
   SERVICE_TOKEN_HEADER,
   ServiceCallers,
   ServiceTokenGuard,
+  ServiceTokenSigner,
   signServiceToken,
   verifyServiceToken,
   type RequestWithServiceCaller,
 } from './service-token';
 
-const SECRET = 'gateway-to-services-secret-0123456789abcdef';
+const keys = { delivery: generateKeyPairSync('ed25519'), ordering: generateKeyPairSync('ed25519'), settlement: generateKeyPairSync('ed25519') };
+const der = (key: ReturnType<typeof generateKeyPairSync>['publicKey'], type: 'spki' | 'pkcs8'): string => key.export({ type, format: 'der' }).toString('base64url');
+const trusted = new Map([
+  ['delivery', keys.delivery.publicKey],
+  ['ordering', keys.ordering.publicKey],
+]);
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
-
-const encode = (claims: unknown): string => Buffer.from(JSON.stringify(claims)).toString('base64url');
-const decode = (body: string): Record<string, unknown> => JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-/** A token signed in the wire format, with any claims (for tokens the signer would refuse to make). */
-const forge = (claims: unknown, secret = SECRET): string => {
-  const body = encode(claims);
-  return `${body}.${createHmac('sha256', secret).update(`kami.service-token.v1:${body}`).digest('base64url')}`;
-};
 const nowSeconds = Math.floor(NOW / 1000);
+const BODY = '{"buyerId":"b","codeIds":["1"]}';
+const request: RequestBinding = { method: 'POST', path: '/internal/v1/reveals', bodyDigest: bodyDigest(BODY) };
+
+const forge = (claims: unknown, key = keys.delivery.privateKey): string => {
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${body}.${sign(null, Buffer.from(`kami.service.v2:${body}`), key).toString('base64url')}`;
+};
 
 describe('signServiceToken / verifyServiceToken', () => {
-  it('round-trips the caller for its audience', () => {
-    const token = signServiceToken('delivery', 'vault', SECRET, 60, NOW);
-    expect(verifyServiceToken(token, 'vault', SECRET, NOW + 30_000)).toEqual({ ok: true, caller: 'delivery' });
+  it('round-trips the caller for its audience and request', () => {
+    const token = signServiceToken('delivery', 'vault', request, keys.delivery.privateKey, { now: NOW });
+    expect(verifyServiceToken(token, 'vault', request, trusted, NOW + 10_000)).toEqual({ ok: true, caller: 'delivery', jti: expect.any(String), exp: nowSeconds + 30 });
   });
 
-  it('is the documented wire format (so other languages and tests can sign one)', () => {
-    const token = signServiceToken('delivery', 'vault', SECRET, 60, NOW);
-    const [body] = token.split('.');
-    expect(decode(body!)).toEqual({ typ: 'kami-service', iss: 'delivery', aud: 'vault', iat: nowSeconds, exp: nowSeconds + 60 });
-    expect(forge(decode(body!))).toBe(token);
+  it('takes the caller from the key that verifies, not from the claim: another service’s key naming delivery is refused', () => {
+    expect(verifyServiceToken(signServiceToken('delivery', 'vault', request, keys.ordering.privateKey, { now: NOW }), 'vault', request, trusted, NOW)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyServiceToken(signServiceToken('delivery', 'vault', request, keys.settlement.privateKey, { now: NOW }), 'vault', request, trusted, NOW)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyServiceToken(signServiceToken('settlement', 'vault', request, keys.settlement.privateKey, { now: NOW }), 'vault', request, trusted, NOW)).toEqual({ ok: false, reason: 'unknown signer' });
   });
 
-  it('refuses a token for another service', () => {
-    const token = signServiceToken('delivery', 'vault', SECRET, 60, NOW);
-    expect(verifyServiceToken(token, 'settlement', SECRET, NOW)).toEqual({ ok: false, reason: 'wrong audience' });
-  });
-
-  it('refuses an expired token, and one that claims a lifetime longer than allowed', () => {
-    const token = signServiceToken('delivery', 'vault', SECRET, 60, NOW);
-    expect(verifyServiceToken(token, 'vault', SECRET, NOW + 59_000).ok).toBe(true);
-    expect(verifyServiceToken(token, 'vault', SECRET, NOW + 61_000)).toEqual({ ok: false, reason: 'expired' });
-    const longLived = forge({ typ: 'kami-service', iss: 'delivery', aud: 'vault', iat: nowSeconds, exp: nowSeconds + 86_400 });
-    expect(verifyServiceToken(longLived, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'expired' });
-    const fromTheFuture = forge({ typ: 'kami-service', iss: 'delivery', aud: 'vault', iat: nowSeconds + 3600, exp: nowSeconds + 3660 });
-    expect(verifyServiceToken(fromTheFuture, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'expired' });
-    const noExpiry = forge({ typ: 'kami-service', iss: 'delivery', aud: 'vault', iat: nowSeconds });
-    expect(verifyServiceToken(noExpiry, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'expired' });
-    expect(() => signServiceToken('delivery', 'vault', SECRET, MAX_SERVICE_TOKEN_TTL_SECONDS + 1, NOW)).toThrow();
-  });
-
-  it('refuses a tampered caller or a foreign secret', () => {
-    const [body, signature] = signServiceToken('delivery', 'vault', SECRET, 60, NOW).split('.');
-    const renamed = encode({ ...decode(body!), iss: 'settlement' });
-    expect(verifyServiceToken(`${renamed}.${signature}`, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'bad signature' });
-    const foreign = signServiceToken('delivery', 'vault', 'another-secret-0123456789abcdef-xyz', 60, NOW);
-    expect(verifyServiceToken(foreign, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'bad signature' });
-  });
-
-  it('refuses malformed tokens', () => {
-    const token = signServiceToken('delivery', 'vault', SECRET, 60, NOW);
-    for (const bad of ['', '.', 'no-dot', `${token}.extra`, 'x'.repeat(2000)]) {
-      expect(verifyServiceToken(bad, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
+  it('refuses a token moved onto another method, path, query, body or audience', () => {
+    const token = signServiceToken('delivery', 'vault', request, keys.delivery.privateKey, { now: NOW });
+    for (const other of [{ ...request, method: 'GET' }, { ...request, path: '/internal/v1/reveals?all=1' }, { ...request, bodyDigest: bodyDigest(`${BODY} `) }]) {
+      expect(verifyServiceToken(token, 'vault', other, trusted, NOW)).toEqual({ ok: false, reason: 'wrong request' });
     }
-    expect(verifyServiceToken(forge('not an object'), 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
-    expect(verifyServiceToken(forge({ iss: 'delivery', aud: 'vault', iat: nowSeconds, exp: nowSeconds + 60 }), 'vault', SECRET, NOW)).toEqual({
-      ok: false,
-      reason: 'malformed',
-    });
-    expect(verifyServiceToken(forge({ typ: 'kami-service', iss: 'Not A Service', aud: 'vault', iat: nowSeconds, exp: nowSeconds + 60 }), 'vault', SECRET, NOW)).toEqual({
-      ok: false,
-      reason: 'malformed',
-    });
+    expect(verifyServiceToken(token, 'settlement', request, trusted, NOW)).toEqual({ ok: false, reason: 'wrong audience' });
   });
 
-  it('a gateway identity header is never a service token, and a service token never an identity (same secret)', () => {
-    const identity: Identity = { organisationId: '6c1f1f0e-4c0a-4b8e-9d55-1f1a4a1c2b3d', organisationType: 'merchant', principalType: 'user', principalId: 'u1', roles: ['admin'] };
-    const header = signIdentity(identity, 'vault', SECRET, 60, NOW);
-    expect(verifyServiceToken(header, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'bad signature' });
-    // Even an identity whose body happens to carry service-token claims.
-    const sneaky = signIdentity({ ...identity, ...({ typ: 'kami-service', iss: 'delivery', iat: nowSeconds } as object) } as Identity, 'vault', SECRET, 60, NOW);
-    expect(verifyServiceToken(sneaky, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'bad signature' });
+  it('lives 30 seconds at most', () => {
+    const token = signServiceToken('delivery', 'vault', request, keys.delivery.privateKey, { now: NOW });
+    expect(verifyServiceToken(token, 'vault', request, trusted, NOW + 36_000)).toEqual({ ok: false, reason: 'expired' });
+    const claims = { typ: 'service', iss: 'delivery', aud: 'vault', htm: 'POST', htu: request.path, bd: request.bodyDigest, jti: 'c0a8012e-7f3b-4c55-9d2e-5b1f0e9a7d31' };
+    expect(verifyServiceToken(forge({ ...claims, iat: nowSeconds, exp: nowSeconds + 300 }), 'vault', request, trusted, NOW)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyServiceToken(forge({ ...claims, iat: nowSeconds, exp: nowSeconds + 30 }), 'vault', request, trusted, NOW).ok).toBe(true);
+    expect(() => signServiceToken('delivery', 'vault', request, keys.delivery.privateKey, { ttlSeconds: 60 })).toThrow();
+  });
 
-    const token = signServiceToken('delivery', 'vault', SECRET, 60, NOW);
-    expect(verifyIdentity(token, 'vault', SECRET, NOW)).toEqual({ ok: false, reason: 'bad signature' });
+  it('refuses malformed tokens and names', () => {
+    for (const bad of ['', 'delivery', 'a.b.c', `${'x'.repeat(5000)}.y`]) expect(verifyServiceToken(bad, 'vault', request, trusted, NOW).ok).toBe(false);
+    expect(() => signServiceToken('Not A Service', 'vault', request, keys.delivery.privateKey)).toThrow();
+  });
+});
+
+describe('ServiceTokenSigner', () => {
+  it('signs with the service’s own SERVICE_SIGNING_KEY, and will not start without one', () => {
+    const signer = new ServiceTokenSigner('delivery', der(keys.delivery.privateKey, 'pkcs8'));
+    expect(verifyServiceToken(signer.sign('vault', request), 'vault', request, trusted).ok).toBe(true);
+    expect(() => new ServiceTokenSigner('delivery', undefined)).toThrow(/SERVICE_SIGNING_KEY/);
+    expect(() => new ServiceTokenSigner('delivery', der(keys.delivery.publicKey, 'spki'))).toThrow();
   });
 });
 
@@ -104,22 +86,23 @@ describe('ServiceCallers + ServiceTokenGuard', () => {
     reveal(): void {}
   }
 
-  const guard = new ServiceTokenGuard(new Reflector(), { INTERNAL_IDENTITY_SECRET: SECRET } as never, 'vault');
+  const config = { TRUSTED_SERVICE_KEYS: `delivery:${der(keys.delivery.publicKey, 'spki')},ordering:${der(keys.ordering.publicKey, 'spki')}` };
+  const guard = new ServiceTokenGuard(new Reflector(), config as never, 'vault', new MemoryReplayGuard());
 
-  function contextWith(headers: Record<string, string>): { context: ExecutionContext; request: RequestWithServiceCaller } {
-    const request = { headers } as unknown as RequestWithServiceCaller;
+  function contextWith(headers: Record<string, string>, body = BODY): { context: ExecutionContext; request: RequestWithServiceCaller } {
+    const req = { headers: { 'content-length': String(body.length), ...headers }, method: 'POST', originalUrl: request.path, bodyDigest: bodyDigest(body) } as unknown as RequestWithServiceCaller;
     const context = {
       getType: () => 'http',
       getHandler: () => InternalController.prototype.reveal,
       getClass: () => InternalController,
-      switchToHttp: () => ({ getRequest: () => request }),
+      switchToHttp: () => ({ getRequest: () => req }),
     } as unknown as ExecutionContext;
-    return { context, request };
+    return { context, request: req };
   }
 
-  function refusal(headers: Record<string, string>): { status: number; code: string } | 'allowed' {
+  async function refusal(headers: Record<string, string>, body?: string): Promise<{ status: number; code: string } | 'allowed'> {
     try {
-      guard.canActivate(contextWith(headers).context);
+      await guard.canActivate(contextWith(headers, body).context);
       return 'allowed';
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -127,33 +110,38 @@ describe('ServiceCallers + ServiceTokenGuard', () => {
     }
   }
 
+  const deliveryToken = (): string => signServiceToken('delivery', 'vault', request, keys.delivery.privateKey);
+  const unauthenticated = { status: 401, code: 'service_unauthenticated' };
+
   it('marks the route public for the user-identity guard and lists its callers', () => {
     expect(Reflect.getMetadata(ACCESS_POLICY, InternalController.prototype.reveal)).toEqual({ public: true });
     expect(Reflect.getMetadata(SERVICE_CALLERS, InternalController.prototype.reveal)).toEqual(['delivery']);
   });
 
-  it('lets a listed service in and tells the handler who called', () => {
-    const { context, request } = contextWith({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', SECRET) });
-    expect(guard.canActivate(context)).toBe(true);
-    expect(request.serviceCaller).toBe('delivery');
+  it('lets a listed service in once and tells the handler who called; the same token again is refused', async () => {
+    const token = deliveryToken();
+    const { context, request: req } = contextWith({ [SERVICE_TOKEN_HEADER]: token });
+    await expect(guard.canActivate(context)).resolves.toBe(true);
+    expect(req.serviceCaller).toBe('delivery');
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: token })).toEqual(unauthenticated);
   });
 
-  it('refuses a missing, forged, expired or misdirected token with 401 service_unauthenticated', () => {
-    const unauthenticated = { status: 401, code: 'service_unauthenticated' };
-    expect(refusal({})).toEqual(unauthenticated);
-    expect(refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', 'wrong-secret-0123456789abcdef-wrong') })).toEqual(unauthenticated);
-    expect(refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', SECRET, 60, Date.now() - 120_000) })).toEqual(unauthenticated);
-    expect(refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'ordering', SECRET) })).toEqual(unauthenticated);
+  it('refuses a missing, forged, expired, misdirected or moved token with 401 service_unauthenticated', async () => {
+    expect(await refusal({})).toEqual(unauthenticated);
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', request, keys.settlement.privateKey) })).toEqual(unauthenticated);
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'vault', request, keys.delivery.privateKey, { now: Date.now() - 120_000 }) })).toEqual(unauthenticated);
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('delivery', 'ordering', request, keys.delivery.privateKey) })).toEqual(unauthenticated);
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: deliveryToken() }, '{"buyerId":"someone else"}')).toEqual(unauthenticated);
   });
 
-  it('refuses a gateway identity header in place of a service token with 401', () => {
+  it('refuses a gateway identity header in place of a service token with 401', async () => {
     const identity: Identity = { organisationId: '6c1f1f0e-4c0a-4b8e-9d55-1f1a4a1c2b3d', organisationType: 'operator', principalType: 'user', principalId: 'u1', roles: ['admin'] };
-    const header = signIdentity(identity, 'vault', SECRET);
-    expect(refusal({ 'x-kami-identity': header })).toEqual({ status: 401, code: 'service_unauthenticated' });
-    expect(refusal({ [SERVICE_TOKEN_HEADER]: header })).toEqual({ status: 401, code: 'service_unauthenticated' });
+    const header = signIdentity(identity, 'vault', request, keys.delivery.privateKey);
+    expect(await refusal({ 'x-kami-identity': header })).toEqual(unauthenticated);
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: header })).toEqual(unauthenticated);
   });
 
-  it('refuses a valid token from a service not listed with 403 service_forbidden', () => {
-    expect(refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('ordering', 'vault', SECRET) })).toEqual({ status: 403, code: 'service_forbidden' });
+  it('refuses a trusted service the route does not name with 403 service_forbidden', async () => {
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('ordering', 'vault', request, keys.ordering.privateKey) })).toEqual({ status: 403, code: 'service_forbidden' });
   });
 });

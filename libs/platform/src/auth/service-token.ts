@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   applyDecorators,
   createParamDecorator,
   Inject,
   Injectable,
+  Logger,
   SetMetadata,
   UseGuards,
   type CanActivate,
@@ -15,88 +16,65 @@ import type { ServiceConfig } from '../config/service-config';
 import { DomainError } from '../errors/domain-error';
 import { SERVICE_CONFIG, SERVICE_NAME } from '../platform.tokens';
 import { Public } from './access';
+import { ReplayGuard } from './replay-guard';
+import {
+  CLOCK_SKEW_SECONDS,
+  parsePrivateKey,
+  parseTrustedKeys,
+  receivedRequest,
+  signRequestToken,
+  verifyRequestToken,
+  type RequestBinding,
+  type RequestTokenRefusal,
+  type RequestWithBodyDigest,
+  type SignOptions,
+} from './request-token';
 
 /**
  * Service-to-service authentication, for the few internal calls the spec allows (delivery asking
- * the vault to reveal a buyer's codes). The caller signs a short-lived token for the one service
- * it calls (the audience) with the shared INTERNAL_IDENTITY_SECRET and sends it in this header.
- * The gateway never routes `/internal/...`, so these routes are reachable only inside the network.
+ * the vault to reveal a buyer's codes). The caller signs a token with its own private key
+ * (SERVICE_SIGNING_KEY) for the one service it calls (the audience) and the one request it sends
+ * (method, path, body digest); it lives seconds and is accepted once. The callee holds the public
+ * keys of the callers it accepts (TRUSTED_SERVICE_KEYS) and lets in only those its route names.
+ * The gateway never routes `/internal/...`, and strips this header from what it forwards.
  */
 export const SERVICE_TOKEN_HEADER = 'x-kami-service';
 
-/**
- * Domain separation: the MAC covers this prefix and the body, while a gateway identity header's
- * MAC covers the body alone, so neither can ever be replayed as the other with the same secret.
- * The prefix holds a '.', which can never occur in a base64url body.
- */
-const DOMAIN_PREFIX = 'kami.service-token.v1:';
-const TOKEN_TYPE = 'kami-service';
 /** Service names: what SERVICE_NAME holds (`delivery`, `vault`, ...). */
 const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-/** A token may not live longer than this, whatever its signer asked for. */
-export const MAX_SERVICE_TOKEN_TTL_SECONDS = 300;
-/** How far a token's issue time may lie in the future (clock skew between hosts). */
-const CLOCK_SKEW_SECONDS = 30;
 
-interface ServiceTokenClaims {
-  typ: typeof TOKEN_TYPE;
-  /** the calling service */
-  iss: string;
-  /** the called service */
-  aud: string;
-  /** issued at, unix seconds */
-  iat: number;
-  /** expiry, unix seconds */
-  exp: number;
-}
-
-function mac(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(DOMAIN_PREFIX).update(body).digest('base64url');
-}
-
-/** Signs a token saying `caller` calls `audience` (HMAC-SHA256, domain-separated, short expiry). */
-export function signServiceToken(caller: string, audience: string, secret: string, ttlSeconds = 60, now = Date.now()): string {
+/** Signs a token saying `caller` sends this request to `audience` (Ed25519 with the caller's own key). */
+export function signServiceToken(caller: string, audience: string, request: RequestBinding, privateKey: KeyObject, options?: SignOptions): string {
   if (!SERVICE_NAME_PATTERN.test(caller) || !SERVICE_NAME_PATTERN.test(audience)) throw new Error('service names are lower-case letters, digits and dashes');
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_SERVICE_TOKEN_TTL_SECONDS) {
-    throw new Error(`a service token lives 1 to ${MAX_SERVICE_TOKEN_TTL_SECONDS} seconds`);
-  }
-  const iat = Math.floor(now / 1000);
-  const claims: ServiceTokenClaims = { typ: TOKEN_TYPE, iss: caller, aud: audience, iat, exp: iat + ttlSeconds };
-  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${body}.${mac(body, secret)}`;
+  return signRequestToken('service', caller, audience, request, privateKey, {}, options);
 }
 
-export type ServiceTokenVerification = { ok: true; caller: string } | { ok: false; reason: 'malformed' | 'bad signature' | 'wrong audience' | 'expired' };
+export type ServiceTokenVerification = { ok: true; caller: string; jti: string; exp: number } | { ok: false; reason: RequestTokenRefusal };
 
-/** Checks a token's signature, type, audience and lifetime; returns the calling service. */
-export function verifyServiceToken(token: string, audience: string, secret: string, now = Date.now()): ServiceTokenVerification {
-  if (typeof token !== 'string' || token.length > 1024) return { ok: false, reason: 'malformed' };
-  const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(mac(body, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad signature' };
-  let claims: Partial<ServiceTokenClaims>;
-  try {
-    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<ServiceTokenClaims>;
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (claims === null || typeof claims !== 'object' || claims.typ !== TOKEN_TYPE || typeof claims.iss !== 'string' || !SERVICE_NAME_PATTERN.test(claims.iss)) {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (claims.aud !== audience) return { ok: false, reason: 'wrong audience' };
-  const nowSeconds = now / 1000;
-  if (
-    typeof claims.exp !== 'number' ||
-    typeof claims.iat !== 'number' ||
-    claims.exp < nowSeconds ||
-    claims.exp - claims.iat > MAX_SERVICE_TOKEN_TTL_SECONDS ||
-    claims.iat > nowSeconds + CLOCK_SKEW_SECONDS
+/** Checks a token against the callers' public keys, this service and the request it came with; returns the caller. */
+export function verifyServiceToken(token: string, audience: string, request: RequestBinding, trustedKeys: ReadonlyMap<string, KeyObject>, now = Date.now()): ServiceTokenVerification {
+  const result = verifyRequestToken(token, { typ: 'service', audience, request, keyOf: (issuer) => trustedKeys.get(issuer), now });
+  if (!result.ok) return result;
+  if (!SERVICE_NAME_PATTERN.test(result.claims.iss)) return { ok: false, reason: 'malformed' };
+  return { ok: true, caller: result.claims.iss, jti: result.claims.jti, exp: result.claims.exp };
+}
+
+/** This service's signer for the internal calls it makes (its SERVICE_SIGNING_KEY). */
+export class ServiceTokenSigner {
+  private readonly key: KeyObject;
+
+  constructor(
+    private readonly service: string,
+    signingKey: string | undefined,
   ) {
-    return { ok: false, reason: 'expired' };
+    if (!signingKey) throw new Error(`${service} calls other services: set SERVICE_SIGNING_KEY (its Ed25519 private key)`);
+    this.key = parsePrivateKey(signingKey);
   }
-  return { ok: true, caller: claims.iss };
+
+  /** A token for exactly this request to `audience`. */
+  sign(audience: string, request: { method: string; path: string; bodyDigest: string }): string {
+    return signServiceToken(this.service, audience, request, this.key);
+  }
 }
 
 export const SERVICE_CALLERS = 'kami:service-callers';
@@ -104,29 +82,43 @@ export const SERVICE_CALLERS = 'kami:service-callers';
 export type RequestWithServiceCaller = Request & { serviceCaller?: string };
 
 /**
- * Verifies the service token of a route marked `@ServiceCallers([...])`: signed with
- * INTERNAL_IDENTITY_SECRET for this service. No or a bad token is 401 `service_unauthenticated`;
- * a valid token from a service not listed is 403 `service_forbidden`. A gateway identity header
+ * Verifies the service token of a route marked `@ServiceCallers([...])`: signed by a caller whose
+ * public key this service holds (TRUSTED_SERVICE_KEYS), for this service and this very request,
+ * not seen before. No, a bad or a replayed token is 401 `service_unauthenticated`; a valid token
+ * from a service the route does not name is 403 `service_forbidden`. A gateway identity header
  * counts for nothing here.
  */
 @Injectable()
 export class ServiceTokenGuard implements CanActivate {
+  private readonly logger = new Logger(ServiceTokenGuard.name);
+  private readonly trustedKeys: ReadonlyMap<string, KeyObject>;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
     @Inject(SERVICE_NAME) private readonly service: string,
-  ) {}
+    private readonly replays: ReplayGuard,
+  ) {
+    this.trustedKeys = parseTrustedKeys(config.TRUSTED_SERVICE_KEYS ?? '');
+  }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return false;
     const callers = this.reflector.getAllAndOverride<readonly string[] | undefined>(SERVICE_CALLERS, [context.getHandler(), context.getClass()]);
-    const request = context.switchToHttp().getRequest<RequestWithServiceCaller>();
+    const request = context.switchToHttp().getRequest<RequestWithServiceCaller & RequestWithBodyDigest>();
     const header = request.headers[SERVICE_TOKEN_HEADER];
     if (typeof header !== 'string') throw serviceUnauthenticated();
-    const result = verifyServiceToken(header, this.service, this.config.INTERNAL_IDENTITY_SECRET);
-    if (!result.ok) throw serviceUnauthenticated();
+    const result = verifyServiceToken(header, this.service, receivedRequest(request), this.trustedKeys);
+    if (!result.ok) {
+      this.logger.warn({ reason: result.reason }, 'refused a service token');
+      throw serviceUnauthenticated();
+    }
     if (!callers || !callers.includes(result.caller)) {
       throw new DomainError('service_forbidden', 403, `The ${result.caller} service may not call this route.`);
+    }
+    if (!(await this.replays.firstUse(`service:${result.jti}`, (result.exp + CLOCK_SKEW_SECONDS) * 1000))) {
+      this.logger.warn({ reason: 'replayed', caller: result.caller }, 'refused a service token');
+      throw serviceUnauthenticated();
     }
     request.serviceCaller = result.caller;
     return true;

@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import { Logger } from 'nestjs-pino';
+import { recordBodyDigest } from '../auth/request-token';
 import type { ServiceConfig } from '../config/service-config';
 import { startMetricsServer } from '../metrics/metrics-server';
 import { InternalOpenApiModule, serveInternalOpenApi } from '../openapi/service-openapi';
@@ -53,7 +55,8 @@ export async function bootstrapService(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  if (options.bodyParser ?? true) app.useBodyParser('json', { limit: options.jsonLimit ?? '1mb' });
+  // The digest of the bytes parsed: signed identities and service tokens are bound to it.
+  if (options.bodyParser ?? true) app.use(json({ limit: options.jsonLimit ?? '1mb', verify: recordBodyDigest }));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (internalOpenApi) serveInternalOpenApi(app, options.service ?? 'service');
   await options.configure?.(app);

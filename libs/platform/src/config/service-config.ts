@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { isPrivateKey, isPublicKey, parseTrustedKeys } from '../auth/request-token';
 
 // Unrecognised strings pass through unchanged so that @IsBoolean names the variable.
 export const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -13,8 +14,50 @@ export const toBoolean = ({ value }: { value: unknown }): unknown => {
 export const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
+/**
+ * Which keys a service's config must hold, by what it does: a config class says so in statics
+ * (`static override callsOtherServices = true`).
+ */
+export interface ServiceKeyNeeds {
+  /** Verifies the identities the gateway forwards (every service but the gateway). */
+  verifiesForwardedIdentity: boolean;
+  /** Calls another service's internal routes (needs SERVICE_SIGNING_KEY). */
+  callsOtherServices: boolean;
+  /** Has internal routes other services call (needs TRUSTED_SERVICE_KEYS). */
+  acceptsServiceCalls: boolean;
+}
+
+const settingsOf = (config: ServiceConfig): ServiceKeyNeeds => config.constructor as unknown as ServiceKeyNeeds;
+
+const IsSigningKey = (kind: 'public' | 'private', message: string): PropertyDecorator =>
+  ValidateBy({
+    name: `isEd25519${kind}Key`,
+    validator: { validate: (value: unknown) => typeof value === 'string' && (kind === 'public' ? isPublicKey(value) : isPrivateKey(value)), defaultMessage: () => message },
+  });
+
+const IsTrustedServiceKeys = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isTrustedServiceKeys',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || value.trim() === '') return false;
+        try {
+          parseTrustedKeys(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => 'TRUSTED_SERVICE_KEYS must be service:publicKey pairs (Ed25519, base64url SPKI DER), comma separated',
+    },
+  });
+
 /** Settings every Kami service reads. A service's own config class extends this one. */
 export class ServiceConfig {
+  static verifiesForwardedIdentity = true;
+  static callsOtherServices = false;
+  static acceptsServiceCalls = false;
+
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
@@ -28,7 +71,10 @@ export class ServiceConfig {
   @Max(65535)
   PORT!: number;
 
-  /** Address other processes use to bind; 127.0.0.1 locally, 0.0.0.0 in containers. */
+  /**
+   * The address the service listens on: loopback unless set otherwise, so that only the gateway is
+   * reachable from outside a host. Containers set 0.0.0.0 explicitly (docker-compose.yml, k8s).
+   */
   @IsString()
   HOST = '127.0.0.1';
 
@@ -60,10 +106,38 @@ export class ServiceConfig {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS!: string;
 
-  /** Shared secret the gateway signs forwarded identities with; services verify it. */
-  @IsString()
-  @MinLength(32, { message: 'INTERNAL_IDENTITY_SECRET must be at least 32 characters' })
-  INTERNAL_IDENTITY_SECRET!: string;
+  /**
+   * The gateway's Ed25519 public key (base64url SPKI DER, or PEM): a service accepts a forwarded
+   * identity only when it is signed with the matching private key, which only the gateway holds
+   * (GATEWAY_IDENTITY_PRIVATE_KEY). Every service but the gateway needs it.
+   */
+  @ValidateIf((c: ServiceConfig) => settingsOf(c).verifiesForwardedIdentity || c.GATEWAY_IDENTITY_PUBLIC_KEY !== undefined)
+  @IsSigningKey('public', 'GATEWAY_IDENTITY_PUBLIC_KEY must be an Ed25519 public key (base64url SPKI DER or PEM)')
+  GATEWAY_IDENTITY_PUBLIC_KEY?: string;
+
+  /**
+   * This service's own Ed25519 private key (base64url PKCS8 DER, or PEM), for the internal calls it
+   * makes (delivery's reveals at the vault). Only services that call another need one.
+   */
+  @ValidateIf((c: ServiceConfig) => settingsOf(c).callsOtherServices || c.SERVICE_SIGNING_KEY !== undefined)
+  @IsSigningKey('private', 'SERVICE_SIGNING_KEY must be an Ed25519 private key (base64url PKCS8 DER or PEM)')
+  SERVICE_SIGNING_KEY?: string;
+
+  /**
+   * The callers this service accepts internal calls from: `service:publicKey` pairs, comma
+   * separated (the vault: `delivery:<delivery's public key>`). Each route still names which of
+   * them may call it. Only services with internal routes need it.
+   */
+  @ValidateIf((c: ServiceConfig) => settingsOf(c).acceptsServiceCalls || c.TRUSTED_SERVICE_KEYS !== undefined)
+  @IsTrustedServiceKeys()
+  TRUSTED_SERVICE_KEYS?: string;
+
+  /**
+   * This service's own key for idempotency fingerprints (HMAC of a request's body, stored with its
+   * Idempotency-Key): base64 of at least 32 bytes. Derived from nothing else.
+   */
+  @Matches(/^[A-Za-z0-9+/=_-]{43,}$/, { message: 'IDEMPOTENCY_FINGERPRINT_KEY must be base64 of at least 32 bytes' })
+  IDEMPOTENCY_FINGERPRINT_KEY!: string;
 
   /** How often the outbox relay looks for unpublished events when idle, in milliseconds. */
   @Transform(toInt)

@@ -53,7 +53,7 @@ export function requestFingerprint(input: FingerprintInput, key?: string | Buffe
   return (key === undefined ? createHash('sha256') : createHmac('sha256', key)).update(material, 'utf8').digest('hex');
 }
 
-/** The fingerprint HMAC key derived from a service secret (never the secret itself). */
+/** The fingerprint HMAC key, derived from the service's own IDEMPOTENCY_FINGERPRINT_KEY (never another secret). */
 export function fingerprintKeyFrom(secret: string): Buffer {
   return createHmac('sha256', secret).update('kami/idempotency-fingerprint/v1').digest();
 }

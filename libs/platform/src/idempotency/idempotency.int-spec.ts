@@ -146,7 +146,7 @@ describe('Idempotency-Key on a PlatformModule service (real PostgreSQL)', () => 
       DATABASE_URL: db.database.url,
       RUN_MIGRATIONS_ON_START: false,
       KAFKA_BROKERS: (await testInfrastructure()).kafkaBrokers,
-      INTERNAL_IDENTITY_SECRET: SECRET,
+      IDEMPOTENCY_FINGERPRINT_KEY: SECRET,
     } satisfies Partial<ServiceConfig>);
 
     @Module({

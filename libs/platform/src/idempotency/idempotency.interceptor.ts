@@ -74,7 +74,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {
     this.logger = rootLogger.child({ component: 'idempotency' });
     this.store = new IdempotencyStore(dataSource, { logger: this.logger });
-    this.fingerprintKey = fingerprintKeyFrom(config.INTERNAL_IDENTITY_SECRET);
+    this.fingerprintKey = fingerprintKeyFrom(config.IDEMPOTENCY_FINGERPRINT_KEY);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -7,12 +7,16 @@ import { createTestDatabase, testNames, uniqueSuffix, type TestDatabase } from '
 import { testKafka } from '../kafka-probe';
 import path from 'node:path';
 import { spawnTs, WORKSPACE_ROOT, type SpawnedProcess } from '../processes';
+import { generateSigningKeyPair, type SigningKeyPair } from './request-tokens';
+
+export * from './request-tokens';
 
 /*
  * The system as a client sees it, for end-to-end tests: one real gateway (apps/gateway/src/main.ts)
  * and the services a test file asks for (apps/<service>/src/main.ts), as child processes with their
- * own fresh databases, free ports, random secrets, Kafka consumer groups and a Redis key prefix of
- * their own. Extra gateway instances (other rate limits) share the main gateway's database, secrets
+ * own fresh databases, free ports, random secrets and keys (made here the way tools/scripts/services.mjs
+ * makes them for the development stack, each process handed only its own), Kafka consumer groups
+ * and a Redis key prefix of their own. Extra gateway instances (other rate limits) share the main gateway's database, secrets
  * and services, but count in their own Redis prefix. Services that are not started answer 503.
  *
  * Only plain Node libraries are imported here (no @kami/platform, no Nest): jest's CommonJS
@@ -73,6 +77,11 @@ export interface HarnessOptions {
    * the gateway still starts and its pages answer 503 portal_not_built: API tests need no build.
    */
   portalDir?: string;
+  /**
+   * Which services each service accepts internal calls from (the callee is given their public keys
+   * in TRUSTED_SERVICE_KEYS, each caller its SERVICE_SIGNING_KEY). Default: the vault accepts delivery.
+   */
+  trustedCallers?: Partial<Record<SystemService, readonly SystemService[]>>;
 }
 
 export interface RequestOptions {
@@ -131,6 +140,14 @@ export interface ServiceInstance extends HttpTarget {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
+export interface HarnessSecrets {
+  jwt: string;
+  /** The gateway signs forwarded identities with the private key; every service holds the public one. */
+  gatewayIdentity: SigningKeyPair;
+  /** One key pair per service: a service that calls another signs with its private key (SERVICE_SIGNING_KEY). */
+  serviceKeys: Record<SystemService, SigningKeyPair>;
+}
+
 export interface SystemHarness {
   gateway: GatewayInstance;
   gateways: Record<string, GatewayInstance>;
@@ -138,8 +155,10 @@ export interface SystemHarness {
   services: Partial<Record<SystemService, ServiceInstance>>;
   /** A started service; throws when the test file did not ask for it. */
   service(name: SystemService): ServiceInstance;
-  /** The secrets the processes were started with (tests forge headers and tokens with them). */
-  secrets: { internalIdentity: string; jwt: string };
+  /** The secrets and keys the processes were started with (tests sign and forge headers and tokens with them). */
+  secrets: HarnessSecrets;
+  /** The environment a process was started with (what an attacker holding that process would have). */
+  envOf(name: SystemService | 'gateway'): Record<string, string>;
   gatewayDatabase: TestDatabase;
   /** Put before every Kafka topic of this system (its services run with KAFKA_TOPIC_PREFIX). */
   topicPrefix: string;
@@ -239,20 +258,6 @@ async function waitUntilReady(name: string, target: HttpTarget, proc: SpawnedPro
   }
 }
 
-/**
- * A signed `x-kami-identity` header in the gateway's wire format (HMAC-SHA256 over the base64url
- * JSON body), written independently of the platform code so tests can forge one.
- */
-export function signIdentityHeader(
-  identity: { organisationId: string; organisationType: string; principalType: 'user' | 'api_key'; principalId: string; roles: string[] },
-  audience: string,
-  secretKey: string,
-  ttlSeconds = 60,
-): string {
-  const body = Buffer.from(JSON.stringify({ ...identity, aud: audience, exp: Math.floor(Date.now() / 1000) + ttlSeconds })).toString('base64url');
-  return `${body}.${createHmac('sha256', secretKey).update(body).digest('base64url')}`;
-}
-
 /** An HS256 JWT with the given claims (for expired, foreign or otherwise bad session tokens). */
 export function signJwt(claims: Record<string, unknown>, secretKey: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
   const encode = (part: unknown): string => Buffer.from(JSON.stringify(part)).toString('base64url');
@@ -272,7 +277,14 @@ async function runSql<R = Record<string, unknown>>(url: string, sql: string, par
 
 export async function startSystem(options: HarnessOptions): Promise<SystemHarness> {
   const infra = await testInfrastructure();
-  const secrets = { internalIdentity: secret(), jwt: secret() };
+  const secrets: HarnessSecrets = {
+    jwt: secret(),
+    gatewayIdentity: generateSigningKeyPair(),
+    serviceKeys: Object.fromEntries(SYSTEM_SERVICES.map((name) => [name, generateSigningKeyPair()])) as Record<SystemService, SigningKeyPair>,
+  };
+  const trustedCallers: Partial<Record<SystemService, readonly SystemService[]>> = options.trustedCallers ?? { vault: ['delivery'] };
+  const callers = new Set(Object.values(trustedCallers).flat());
+  const processEnvs: Record<string, Record<string, string>> = {};
   const extraNames = Object.keys(options.extraGateways ?? {});
   const cleanups: (() => Promise<unknown>)[] = [];
   const processes: SpawnedProcess[] = [];
@@ -318,7 +330,6 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       KAFKA_BROKERS: infra.kafkaBrokers,
-      INTERNAL_IDENTITY_SECRET: secrets.internalIdentity,
       RUN_MIGRATIONS_ON_START: 'true',
       // Every process of this harness consumes every event on the shared broker in groups of its own.
       KAFKA_CONSUMER_GROUP_PREFIX: `test_${options.label}_${uniqueSuffix()}.`,
@@ -342,6 +353,15 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
             VAULT_FINGERPRINT_KEY: secret(),
           });
         }
+        // Only what this service needs: the gateway's public key, its own keys, its callers' public keys.
+        const keyEnv: Record<string, string> = {
+          GATEWAY_IDENTITY_PUBLIC_KEY: secrets.gatewayIdentity.publicKey,
+          IDEMPOTENCY_FINGERPRINT_KEY: secret(),
+        };
+        if (callers.has(name)) keyEnv.SERVICE_SIGNING_KEY = secrets.serviceKeys[name].privateKey;
+        const trusted = trustedCallers[name] ?? [];
+        if (trusted.length > 0) keyEnv.TRUSTED_SERVICE_KEYS = trusted.map((caller) => `${caller}:${secrets.serviceKeys[caller].publicKey}`).join(',');
+        if (name === 'delivery') keyEnv.WEBHOOK_SECRET_KEY = randomBytes(32).toString('base64');
         // Delivery calls the vault's internal reveal directly (never through the gateway).
         const vaultIndex = wanted.indexOf('vault');
         const deliveryEnv: Record<string, string> = name === 'delivery' && vaultIndex >= 0 ? { VAULT_URL: `http://127.0.0.1:${ports[vaultIndex]}` } : {};
@@ -350,12 +370,14 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
           PORT: String(ports[i]),
           DATABASE_URL: database.url,
           REDIS_URL: infra.redisUrl,
+          ...keyEnv,
           ...vaultEnv,
           ...deliveryEnv,
           // Tests pay top-ups with the sandbox provider; a test may turn it off with PAYMENT_PROVIDER: 'none'.
           ...(name === 'settlement' ? { PAYMENT_PROVIDER: 'sandbox' } : {}),
           ...options.serviceEnv?.[name],
         };
+        processEnvs[name] = serviceEnvs[name];
         const proc = spawnTs(`apps/${name}/src/main.ts`, serviceEnvs[name]);
         processes.push(proc);
         services[name] = { ...httpTarget(`http://127.0.0.1:${ports[i]}`), process: proc, database, query: (sql, params) => runSql(database.url, sql, params) };
@@ -363,10 +385,12 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
     );
     const serviceUrl = (name: SystemService): string => services[name]?.url ?? unusedUrl;
 
+    // Gateway instances share one database, so one fingerprint key.
+    const gatewayFingerprintKey = secret();
     const spawnGateway = (port: number, limits: RateLimits, migrate: boolean): GatewayInstance => {
       const redisPrefix = testNames(`gateway_${options.label}`).redisPrefix;
       redisPrefixes.push(redisPrefix);
-      const proc = spawnTs(GATEWAY_ENTRY, {
+      const env: Record<string, string> = {
         ...common,
         PORT: String(port),
         DATABASE_URL: gatewayDatabase.url,
@@ -375,6 +399,8 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
         REDIS_URL: infra.redisUrl,
         REDIS_KEY_PREFIX: redisPrefix,
         JWT_SECRET: secrets.jwt,
+        GATEWAY_IDENTITY_PRIVATE_KEY: secrets.gatewayIdentity.privateKey,
+        IDEMPOTENCY_FINGERPRINT_KEY: gatewayFingerprintKey,
         CATALOG_URL: serviceUrl('catalog'),
         VAULT_URL: serviceUrl('vault'),
         ORDERING_URL: serviceUrl('ordering'),
@@ -382,7 +408,9 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
         SETTLEMENT_URL: serviceUrl('settlement'),
         PORTAL_DIR: options.portalDir ?? PORTAL_BUILD_DIR,
         ...Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, String(value)])),
-      });
+      };
+      if (migrate) processEnvs.gateway = env;
+      const proc = spawnTs(GATEWAY_ENTRY, env);
       processes.push(proc);
       return { ...httpTarget(`http://127.0.0.1:${port}`), redisPrefix, process: proc };
     };
@@ -432,6 +460,11 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
         await waitUntilReady(name, instance, proc);
       },
       secrets,
+      envOf(name) {
+        const env = processEnvs[name];
+        if (!env) throw new Error(`the harness did not start ${name}`);
+        return { ...env };
+      },
       gatewayDatabase,
       query,
       login,
