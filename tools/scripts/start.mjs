@@ -5,8 +5,10 @@
 // every service and whatever part of the stack this run started.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { stackDown, stackUp } from '../stack/stack-lib.mjs';
+import { keepDevSecretsWithData } from '../stack/dev-secrets.mjs';
+import { ROOT, stackDown, stackUp } from '../stack/stack-lib.mjs';
 import { build, buildPortal } from './build.mjs';
 import { devSecrets, entryOf, SERVICES, serviceEnv } from './services.mjs';
 
@@ -192,6 +194,15 @@ try {
   build({ quiet: true });
   say(`building the portal (${seconds()} s)…`);
   buildPortal({ quiet: true });
+  // The secrets that protect the databases' data are kept with them: a second checkout using
+  // the same PostgreSQL adopts the first one's master key instead of stranding its codes.
+  const { PGUSER = 'postgres', PGHOST = '127.0.0.1', PGPORT = '5432' } = stack.env;
+  const { adopted } = await keepDevSecretsWithData({
+    serverUrl: `postgres://${PGUSER}@${PGHOST}:${PGPORT}`,
+    file: path.join(ROOT, '.stack', 'dev-secrets.env'),
+    ensureLocal: () => devSecrets(),
+  });
+  if (adopted.length > 0) say(`using the development secrets stored with the databases (kami_stack): ${adopted.join(', ')}`);
   const secrets = devSecrets();
   say(`starting services (${seconds()} s)…`);
   for (const service of SERVICES) {
