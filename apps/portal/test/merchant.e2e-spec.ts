@@ -252,7 +252,7 @@ it('shows the orders, purchased stock, integrations and disputes pages', async (
   }
 });
 
-it('lets the supplier replace the disputed code on its own disputes page; the buyer then holds the new code with the order’s others', async () => {
+it('lets the supplier replace the disputed code on its own disputes page; the buyer then holds the new code in its place', async () => {
   // The order took every code of the offer: the supplier uploads one more to replace with.
   const spare = randomCode();
   const upload = await h.gateway.request('POST', '/api/v1/vault/batches', { token: supplier.token, json: { offerId, codes: [{ code: spare }] }, headers: { 'Idempotency-Key': randomUUID() } });
@@ -275,9 +275,12 @@ it('lets the supplier replace the disputed code on its own disputes page; the bu
   await page.goto('/merchant/disputes');
   await browser.settle(page);
   await expect(page.getByTestId('disputes').textContent()).resolves.toContain('已换卡');
+  // The replacement stands in the disputed code's place; the disputed code is no longer the buyer's to read.
   const codes = await h.gateway.request('GET', `/api/v1/orders/${orderId}/codes?limit=1000`, { token: merchant.token });
-  expect(codes.body.items).toHaveLength(QUANTITY + 1);
-  expect((codes.body.items as { code: string }[]).at(-1)!.code).toBe(spare);
+  const items = codes.body.items as { codeId: string; code: string; replacesCodeId?: string }[];
+  expect(items).toHaveLength(QUANTITY);
+  expect(items.map((i) => i.codeId)).not.toContain(disputedCodeId);
+  expect(items.find((i) => i.replacesCodeId === disputedCodeId)?.code).toBe(spare);
 });
 
 it('sets the low-stock alert and an auto-restock rule for codes bought into purchased stock, on the stock page', async () => {

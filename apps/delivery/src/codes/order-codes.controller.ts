@@ -22,7 +22,7 @@ export class OrderCodesController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary:
-      "The order's codes with their plaintext, a page at a time in order (the buyer only; every read is a recorded reveal); `?wait=` long-polls until the order is delivered. 409 codes_in_stock for an order bought into stock.",
+      "The order's codes with their plaintext, a page at a time in order (the buyer only; every read is a recorded reveal); `?wait=` long-polls until the order is delivered. Refunded codes are left out and a replacement stands in its original's place (410 code_refunded once nothing of the order is left). 409 codes_in_stock for an order bought into stock.",
   })
   @ApiOkResponse({ type: OrderCodesPageDto })
   page(@CurrentIdentity() identity: Identity, @Param('orderId', ParseUUIDPipe) orderId: string, @Query() query: OrderCodesQuery): Promise<OrderCodesPageDto> {

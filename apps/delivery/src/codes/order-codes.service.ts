@@ -5,12 +5,15 @@ import { DeliveryNotifications } from '../orders/delivery-notifications';
 import { MAX_CODES_PER_REVEAL, VaultRevealClient, type RevealChannel } from '../vault/vault-reveal.client';
 import type { OrderCodeDto, OrderCodesPageDto, OrderCodesQuery } from './order-codes.dto';
 import { codesInStock, orderNotDelivered, orderNotFound } from './order-codes.errors';
+import { codeRefunded, HELD } from './withdrawn-codes';
 
 interface BuyersOrder {
   /** Null while only the vault's sale is known, not yet what ordering placed. */
   fulfilment: 'codes' | 'stock' | null;
   delivered: boolean;
   cancelled: boolean;
+  /** Every code delivered to it has been taken back (refunded): nothing is the buyer's to read. */
+  all_withdrawn: boolean;
 }
 
 /** A code of the order as the delivery ledger holds it (no plaintext: that is the vault's). */
@@ -27,8 +30,10 @@ interface LedgerCode {
 
 /**
  * The codes of a buyer's order, read as often as the buyer likes: the ledger (delivered_code)
- * says which codes and in what order, the vault's audited reveal gives their plaintext each time
- * (nothing here stores or logs it), and the first reveal of each code is noted in the ledger.
+ * says which codes and in what order (only those the buyer still holds: refunded and replaced
+ * codes are never revealed again, a replacement stands in its original's place), the vault's
+ * audited reveal gives their plaintext each time (nothing here stores or logs it), and the first
+ * reveal of each code is noted in the ledger.
  * Only the buyer finds the order: for anyone else it does not exist.
  */
 @Injectable()
@@ -86,7 +91,10 @@ export class OrderCodesService {
       // Waiting starts before the read, so a delivery committed in between still wakes this request.
       const wait = this.notifications.waitForDelivery(orderId, deadline - Date.now());
       const rows: BuyersOrder[] = await this.dataSource.query(
-        `SELECT fulfilment, delivered_at IS NOT NULL AS delivered, cancelled_at IS NOT NULL AS cancelled FROM delivery_order WHERE order_id = $1 AND buyer_id = $2`,
+        `SELECT fulfilment, delivered_at IS NOT NULL AS delivered, cancelled_at IS NOT NULL AS cancelled,
+                EXISTS (SELECT 1 FROM delivered_code c WHERE c.order_id = o.order_id)
+                  AND NOT EXISTS (SELECT 1 FROM delivered_code c WHERE c.order_id = o.order_id AND ${HELD}) AS all_withdrawn
+           FROM delivery_order o WHERE order_id = $1 AND buyer_id = $2`,
         [orderId, buyerId],
       );
       const order = rows[0];
@@ -94,6 +102,8 @@ export class OrderCodesService {
         wait.cancel();
         if (!order) throw orderNotFound();
         if (order.fulfilment === 'stock') throw codesInStock();
+        // Partly refunded orders simply leave those codes out; a replacement is only ever in its original's place.
+        if (order.delivered && order.all_withdrawn) throw codeRefunded();
         return order;
       }
       await wait.changed;
@@ -102,11 +112,12 @@ export class OrderCodesService {
 
   private ledgerCodes(buyerId: string, orderId: string, afterPosition: number, limit: number): Promise<LedgerCode[]> {
     return this.dataSource.query(
-      // A code is disputed at most once (dispute_code is unique), so the join adds no rows.
+      // A code is disputed at most once (dispute_code is unique), so the join adds no rows. Codes the
+      // buyer gave back are left out; at most one code it holds sits at each position (a replacement in its original's).
       `SELECT c.code_id::text, c.line_id::text, c.product_id::text, c.offer_id::text, c.position, c.replaces_code_id::text,
               d.id::text AS dispute_id, d.status AS dispute_status
          FROM delivered_code c LEFT JOIN dispute d ON d.code_id = c.code_id
-        WHERE c.order_id = $1 AND c.buyer_id = $2 AND c.position > $3
+        WHERE c.order_id = $1 AND c.buyer_id = $2 AND c.position > $3 AND ${HELD}
         ORDER BY c.position LIMIT $4`,
       [orderId, buyerId, afterPosition, limit],
     );

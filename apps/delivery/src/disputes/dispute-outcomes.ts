@@ -1,15 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RefundCompletedPayload, RefundRefusedPayload, ReplacementAllocatedPayload, ReplacementFailedPayload } from '@kami/contracts';
+import { withdrawCodes, withdrawRefundedFromLine } from '../codes/withdrawn-codes';
 import { OUTCOME_MOVES, type Move } from './dispute-state';
 import { DisputeStore, type Actor } from './dispute-store';
 
 /**
  * The answers to disputes' commands, each applied in the consumer's transaction and only to a
  * dispute still waiting for it (a guarded move), so a redelivered or repeated answer changes nothing.
- * A replacement code joins the delivery ledger on the disputed code's order line, at the order's
- * next position and with the same destination, so the buyer reads it where it read the first
- * (the order's codes, or its purchased stock).
+ * A replacement code joins the delivery ledger on the disputed code's order line, in the disputed
+ * code's place (its position) and with the same destination, so the buyer reads it where it read
+ * the first (the order's codes, or its purchased stock); the disputed code is withdrawn, as is a
+ * refunded one: the buyer never reads it again (withdrawn-codes.ts).
  */
 @Injectable()
 export class DisputeOutcomes {
@@ -21,13 +23,12 @@ export class DisputeOutcomes {
     const dispute = await this.store.find(manager, p.disputeId, 'system', true);
     if (!dispute) return this.unknown(p.disputeId, 'vault.replacement.allocated');
     if (dispute.buyer_id !== p.buyerId || dispute.code_id !== p.originalCodeId) throw new Error(`replacement for dispute ${p.disputeId} names another buyer or code`);
-    // The vault sold the code to the buyer: the ledger records it whatever the dispute's status now.
-    // The order's row serialises positions: two replacements in one order never take the same one.
-    await manager.query(`SELECT 1 FROM delivery_order WHERE order_id = $1 FOR UPDATE`, [dispute.order_id]);
+    // The vault sold the code to the buyer: the ledger records it whatever the dispute's status now,
+    // in the disputed code's place, which the buyer no longer holds (withdrawn first: one held code per position).
+    await withdrawCodes(manager, [dispute.code_id], 'replaced', dispute.id);
     const added: { code_id: string }[] = await manager.query(
       `INSERT INTO delivered_code (code_id, buyer_id, order_id, line_id, product_id, offer_id, supplier_id, position, destination, replaces_code_id)
-       SELECT $1, o.buyer_id, o.order_id, o.line_id, o.product_id, o.offer_id, o.supplier_id,
-              (SELECT max(position) + 1 FROM delivered_code WHERE order_id = o.order_id), o.destination, o.code_id
+       SELECT $1, o.buyer_id, o.order_id, o.line_id, o.product_id, o.offer_id, o.supplier_id, o.position, o.destination, o.code_id
          FROM delivered_code o WHERE o.code_id = $2
        ON CONFLICT (code_id) DO NOTHING RETURNING code_id::text`,
       [p.codeId, dispute.code_id],
@@ -44,9 +45,19 @@ export class DisputeOutcomes {
     await this.apply(manager, p.disputeId, OUTCOME_MOVES.replacementFailed, { type: 'vault', eventId }, { failureCode: p.reason });
   }
 
+  /**
+   * A refund settlement made: a dispute's (its request id is the dispute's) takes the disputed code
+   * from the buyer and settles the dispute; an operator's over HTTP (no request id) names only the
+   * line and a quantity, so that many of the line's codes are withdrawn (withdrawRefundedFromLine).
+   */
   async refunded(manager: EntityManager, eventId: string, p: RefundCompletedPayload): Promise<void> {
-    // Operators' refunds over HTTP carry no request id: they are not disputes'.
-    if (!p.requestId) return;
+    if (!p.requestId) {
+      const codeIds = await withdrawRefundedFromLine(manager, p.lineId, p.quantity, p.refundId);
+      this.logger.log({ refundId: p.refundId, orderId: p.orderId, lineId: p.lineId, withdrawn: codeIds.length }, "operator's refund: codes withdrawn");
+      return;
+    }
+    const dispute = await this.store.find(manager, p.requestId, 'system', true);
+    if (dispute) await withdrawCodes(manager, [dispute.code_id], 'refunded', dispute.id);
     await this.apply(manager, p.requestId, OUTCOME_MOVES.refunded, { type: 'settlement', eventId }, { refundAmount: p.amount, refundCurrency: p.currency });
   }
 

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RefundRequested, ReplacementRequested } from '@kami/contracts';
 import { Messaging, SERVICE_CONFIG, type CursorPage, type Identity } from '@kami/platform';
+import { withdrawnError, type WithdrawnReason } from '../codes/withdrawn-codes';
 import type { DeliveryConfig } from '../config/delivery.config';
 import { decisionMove, isRepeatOf, type Decider, type DisputeDecision } from './dispute-state';
 import { DisputeStore, toDisputeDto, viewerOf, type DisputeRow } from './dispute-store';
@@ -33,8 +34,8 @@ export class DisputesService {
     const buyer = viewerOf(identity);
     if (BigInt(body.codeId) > MAX_CODE_ID) throw codeNotFound();
     const id = await this.dataSource.transaction(async (manager) => {
-      const codes: { delivered_at: Date; closed: boolean }[] = await manager.query(
-        `SELECT delivered_at, delivered_at <= now() - make_interval(secs => $3) AS closed
+      const codes: { delivered_at: Date; closed: boolean; withdrawn_reason: WithdrawnReason | null }[] = await manager.query(
+        `SELECT delivered_at, delivered_at <= now() - make_interval(secs => $3) AS closed, withdrawn_reason
            FROM delivered_code WHERE code_id = $1 AND buyer_id = $2 FOR UPDATE`,
         [body.codeId, buyer.organisationId, this.config.DISPUTE_WINDOW_SECONDS],
       );
@@ -42,6 +43,8 @@ export class DisputesService {
       if (!code) throw codeNotFound();
       const earlier: { id: string }[] = await manager.query(`SELECT id::text FROM dispute WHERE code_id = $1`, [body.codeId]);
       if (earlier[0]) throw codeAlreadyDisputed(earlier[0].id);
+      // Refunded (an operator's refund of its line) or replaced: the buyer holds its money or another code instead.
+      if (code.withdrawn_reason) throw withdrawnError(code.withdrawn_reason);
       if (code.closed) throw disputeWindowClosed(code.delivered_at, this.config.DISPUTE_WINDOW_SECONDS);
 
       const disputeId = randomUUID();
@@ -114,7 +117,8 @@ export class DisputesService {
       });
     } else if (decider === 'operator') {
       // Rejected for good: the code is the buyer's again, as it was.
-      await manager.query(`UPDATE delivered_code SET frozen_at = NULL WHERE code_id = $1`, [dispute.code_id]);
+      // (Unless an operator's refund of its line took it meanwhile: then it stays out of stock.)
+      await manager.query(`UPDATE delivered_code SET frozen_at = NULL WHERE code_id = $1 AND withdrawn_at IS NULL`, [dispute.code_id]);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { idempotencyKeyReused, type Identity } from '@kami/platform';
+import { withdrawnError, type WithdrawnReason } from '../codes/withdrawn-codes';
 import { VaultRevealClient } from '../vault/vault-reveal.client';
 import { Restock } from './restock';
 import type { PulledCodeDto } from './stock.dto';
@@ -11,13 +12,16 @@ interface Taken {
   productId: string;
   codeId: string | null;
   retry: boolean;
+  /** A retried key's code taken back since (refunded or replaced): not revealed again. */
+  withdrawn: WithdrawnReason | null;
 }
 
 /**
  * Pull from purchased stock (SPEC flow 4): one code of the merchant's stock of a product per
  * Idempotency-Key. The key's row and the claimed code commit in one transaction, so a retried key
  * (even after a crash, or while the first request still runs: it waits on the key's row) answers
- * the same code, or the same `stock_exhausted`. The platform's idempotency interceptor is not used
+ * the same code, or the same `stock_exhausted` (or 410 `code_refunded` / `code_replaced` once the
+ * code was taken back from the buyer). The platform's idempotency interceptor is not used
  * on purpose: it would store the response, and so the plaintext, in this database; here only the
  * code id is kept and every answer, retries included, is an audited reveal by the vault.
  */
@@ -35,6 +39,7 @@ export class StockPullService {
     const taken = await this.dataSource.transaction((manager) => this.take(manager, buyerId, productId, key, identity.principalId));
     if (taken.productId !== productId) throw idempotencyKeyReused();
     if (taken.codeId === null) throw stockExhausted(productId);
+    if (taken.withdrawn) throw withdrawnError(taken.withdrawn);
     const [code] = await this.vault.reveal({
       buyerId,
       codeIds: [taken.codeId],
@@ -61,11 +66,12 @@ export class StockPullService {
       [buyerId, key, productId, actor],
     );
     if (fresh.length === 0) {
-      const rows: { product_id: string; code_id: string | null }[] = await manager.query(
-        `SELECT product_id::text, code_id::text FROM stock_pull WHERE buyer_id = $1 AND idempotency_key = $2`,
+      const rows: { product_id: string; code_id: string | null; withdrawn: WithdrawnReason | null }[] = await manager.query(
+        `SELECT p.product_id::text, p.code_id::text, c.withdrawn_reason AS withdrawn
+           FROM stock_pull p LEFT JOIN delivered_code c ON c.code_id = p.code_id WHERE p.buyer_id = $1 AND p.idempotency_key = $2`,
         [buyerId, key],
       );
-      return { productId: rows[0]!.product_id, codeId: rows[0]!.code_id, retry: true };
+      return { productId: rows[0]!.product_id, codeId: rows[0]!.code_id, retry: true, withdrawn: rows[0]!.withdrawn };
     }
     // Oldest first; codes other pulls hold right now are skipped, not waited for (each is theirs).
     const claimed: { code_id: string }[] = await manager.query(
@@ -82,7 +88,7 @@ export class StockPullService {
       [buyerId, productId, key],
     );
     await this.watch(manager, buyerId, productId);
-    return { productId, codeId: claimed[0]?.code_id ?? null, retry: false };
+    return { productId, codeId: claimed[0]?.code_id ?? null, retry: false, withdrawn: null };
   }
 
   /** After a pull (one that found the stock empty too): the low-stock alarm and the auto-restock rule. */

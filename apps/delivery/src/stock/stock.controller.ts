@@ -49,7 +49,10 @@ export class StockController {
     required: true,
     description: 'a new key takes a new code; the same key again answers the same code (or the same stock_exhausted); with another product 422 idempotency_key_reused',
   })
-  @ApiOperation({ summary: 'Takes one code of your purchased stock of the product, oldest first, and reveals it; 409 stock_exhausted when none is left' })
+  @ApiOperation({
+    summary:
+      'Takes one code of your purchased stock of the product, oldest first, and reveals it; 409 stock_exhausted when none is left; the same key again answers the same code, or 410 code_refunded / code_replaced once that code was taken back',
+  })
   @ApiOkResponse({ type: PulledCodeDto })
   pull(@CurrentIdentity() identity: Identity, @Param('productId', ParseUUIDPipe) productId: string, @Headers('idempotency-key') header: string | undefined): Promise<PulledCodeDto> {
     const key = parseIdempotencyKey(header);

@@ -133,7 +133,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     if (!delivery.include_codes || payload.type !== 'order.delivered' || payload.data.fulfilment !== 'codes') {
       return { body: JSON.stringify(payload), codeIds: [] };
     }
-    const codeIds = payload.data.lines.flatMap((l) => l.codeIds);
+    // A retry or replay after a refund or replacement never sends a code the buyer gave back.
+    const withdrawn: { code_id: string }[] = await this.dataSource.query(
+      `SELECT code_id::text FROM delivered_code WHERE code_id = ANY($1::bigint[]) AND withdrawn_at IS NOT NULL`,
+      [payload.data.lines.flatMap((l) => l.codeIds)],
+    );
+    const gone = new Set(withdrawn.map((r) => r.code_id));
+    const held = (codeId: string): boolean => !gone.has(codeId);
+    const codeIds = payload.data.lines.flatMap((l) => l.codeIds).filter(held);
     const revealed = new Map<string, RevealedCode>(
       (
         await this.vault.reveal({
@@ -147,7 +154,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     );
     const lines = payload.data.lines.map((line) => ({
       ...line,
-      codes: line.codeIds.map((codeId) => {
+      codes: line.codeIds.filter(held).map((codeId) => {
         const code = revealed.get(codeId);
         if (!code) throw Object.assign(new Error('a code was not revealed'), { code: 'codes_not_revealed' });
         return { codeId, code: code.code, pin: code.pin, serial: code.serial, redemptionUrl: code.redemptionUrl, expiresAt: code.expiresAt };
