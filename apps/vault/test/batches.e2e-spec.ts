@@ -116,7 +116,10 @@ beforeAll(async () => {
   h = await startSystem({
     label: 'batches',
     services: ['vault'],
-    serviceEnv: { vault: { ...keys, BATCH_JSON_MAX_CODES: String(MAX_JSON_CODES), BATCH_CSV_MAX_LINES: String(MAX_CSV_LINES), BATCH_STALE_AFTER_MS: '2000' } },
+    // Batches here share codes across suppliers on purpose (duplicates, races): holding such batches for review is duplicate-signals.e2e-spec's.
+    serviceEnv: {
+      vault: { ...keys, BATCH_JSON_MAX_CODES: String(MAX_JSON_CODES), BATCH_CSV_MAX_LINES: String(MAX_CSV_LINES), BATCH_STALE_AFTER_MS: '2000', BATCH_FOREIGN_DUPLICATE_HOLD_SHARE: '1' },
+    },
     limits: { RATE_LIMIT_PER_IP: 100_000 },
   });
   operator = await h.bootstrapOperator();

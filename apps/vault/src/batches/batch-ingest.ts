@@ -9,7 +9,7 @@ import type { VaultConfig } from '../config/vault.config';
 import { VaultCrypto } from '../crypto/vault-crypto';
 import { StockLedger } from '../stock/stock-ledger';
 import { BatchFailureCode } from './batch.errors';
-import { markCompleted, markFailed, touchHeartbeat } from './batch-store';
+import { holdIfSuspect, markCompleted, markFailed, reviewHeld, touchHeartbeat } from './batch-store';
 import { BatchWorker } from './batch-worker';
 import { ingestCsvStream, type IngestFailure } from './ingest/csv-ingest';
 import { BatchLostError, IngestWriter, type IngestTarget, type SqlClient } from './ingest/ingest-writer';
@@ -172,8 +172,17 @@ export class BatchIngest implements BeforeApplicationShutdown {
     }
   }
 
-  /** Completion in one transaction; after it commits, the codes join the offer's available list in Redis. */
+  /**
+   * Completion in one transaction; after it commits, the codes join the offer's available list in
+   * Redis. A batch too many of whose lines were codes other suppliers hold is held for operator
+   * review instead (its codes stay off sale until an operator releases it).
+   */
   private async complete(target: IngestTarget): Promise<void> {
+    const held = await this.dataSource.transaction((manager) => holdIfSuspect(manager, target.batchId, target.workerId, this.config.BATCH_FOREIGN_DUPLICATE_HOLD_SHARE));
+    if (held) {
+      this.logger.warn({ audit: 'batch.held', batchId: target.batchId, offerId: target.offerId }, 'batch held for review: too many codes other suppliers hold');
+      return;
+    }
     const done = await this.dataSource.transaction(async (manager) => {
       const batch = await markCompleted(manager, target.batchId, target.workerId);
       if (batch && batch.accepted > 0) await this.stock.apply(manager, batch.offerId, batch.supplierId, { uploaded: batch.accepted, available: batch.accepted });
@@ -183,12 +192,29 @@ export class BatchIngest implements BeforeApplicationShutdown {
       this.logger.warn({ batchId: target.batchId }, 'batch was recovered by another process before it could complete');
       return;
     }
-    if (done.accepted > 0) {
-      // Redis is the fast path: when this fails, the offer's next rebuild reads the codes from PostgreSQL.
-      await this.cache.publishBatch(done.offerId, target.batchId).catch((error: unknown) =>
-        this.logger.warn({ batchId: target.batchId, err: describeError(error) }, 'completed batch not published to Redis; a rebuild will add it'),
-      );
-    }
+    if (done.accepted > 0) await this.publish(done.offerId, target.batchId);
+  }
+
+  /** An operator's review of a held batch: released, it completes as the ingest would have (counters, event, Redis); rejected, it fails and its codes go. */
+  async review(batchId: string, decision: 'release' | 'reject', reviewer: string): Promise<boolean> {
+    const reviewed = await this.dataSource.transaction(async (manager) => {
+      const batch = await reviewHeld(manager, batchId, decision, reviewer);
+      if (batch && decision === 'release' && batch.accepted > 0) {
+        await this.stock.apply(manager, batch.offerId, batch.supplierId, { uploaded: batch.accepted, available: batch.accepted });
+      }
+      return batch;
+    });
+    if (!reviewed) return false;
+    this.logger.info({ audit: 'batch.reviewed', batchId, decision, reviewer }, 'held batch reviewed');
+    if (decision === 'release' && reviewed.accepted > 0) await this.publish(reviewed.offerId, batchId);
+    return true;
+  }
+
+  private async publish(offerId: string, batchId: string): Promise<void> {
+    // Redis is the fast path: when this fails, the offer's next rebuild reads the codes from PostgreSQL.
+    await this.cache.publishBatch(offerId, batchId).catch((error: unknown) =>
+      this.logger.warn({ batchId, err: describeError(error) }, 'completed batch not published to Redis; a rebuild will add it'),
+    );
   }
 
   /** Fails a receiving batch (of this worker, or of anyone when workerId is null). Never throws: recovery retries a batch left receiving. */

@@ -108,6 +108,50 @@ export async function markCompleted(manager: EntityManager, batchId: string, wor
 }
 
 /**
+ * In the caller's transaction: a batch whose lines are too often codes other suppliers hold is held
+ * for operator review instead of completing (its codes stay off sale: only completed batches'
+ * codes are). True when it was: the batch was still receiving and this worker's, and more than
+ * `maxShare` of its lines are such codes.
+ */
+export async function holdIfSuspect(manager: EntityManager, batchId: string, workerId: string, maxShare: number): Promise<boolean> {
+  const rows = returnedRows<{ id: string }>(
+    await manager.query(
+      `UPDATE batch b SET status = 'held', finished_at = now(), heartbeat_at = now()
+        WHERE b.id = $1 AND b.status = 'receiving' AND b.worker_id = $2 AND b.lines_received > 0
+          AND (SELECT count(*) FROM duplicate_signal s WHERE s.batch_id = b.id) > $3::float8 * b.lines_received
+        RETURNING b.id`,
+      [batchId, workerId, maxShare],
+    ),
+  );
+  return rows.length > 0;
+}
+
+/** An operator's review of a held batch: released (completed, as the ingest would have) or rejected (failed, its codes gone). */
+export async function reviewHeld(
+  manager: EntityManager,
+  batchId: string,
+  decision: 'release' | 'reject',
+  reviewer: string,
+): Promise<{ accepted: number; offerId: string; supplierId: string } | undefined> {
+  const locked: { accepted: number; offer_id: string; supplier_id: string }[] = await manager.query(
+    `SELECT accepted, offer_id, supplier_id FROM batch WHERE id = $1 AND status = 'held' FOR UPDATE`,
+    [batchId],
+  );
+  const batch = locked[0];
+  if (!batch) return undefined;
+  if (decision === 'reject') {
+    await manager.query(`DELETE FROM code WHERE batch_id = $1`, [batchId]);
+    await manager.query(
+      `UPDATE batch SET status = 'failed', failure_code = 'rejected_in_review', failure_detail = $2, reviewed_by = $3, reviewed_at = now() WHERE id = $1`,
+      [batchId, 'An operator rejected this batch on review (too many of its codes were already in the vault); none of its codes were kept.', reviewer],
+    );
+  } else {
+    await manager.query(`UPDATE batch SET status = 'completed', reviewed_by = $2, reviewed_at = now() WHERE id = $1`, [batchId, reviewer]);
+  }
+  return { accepted: batch.accepted, offerId: batch.offer_id, supplierId: batch.supplier_id };
+}
+
+/**
  * In the caller's transaction: the batch fails and its codes go (they were never visible: a
  * batch's codes count only once it completes); its refusal report stays. The batch row is locked
  * first, so a chunk being written for it either committed before (and its codes are deleted

@@ -3,7 +3,8 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { CursorPageQuery } from '@kami/platform';
 
-export const BATCH_STATUSES = ['receiving', 'completed', 'failed'] as const;
+/** held: more than BATCH_FOREIGN_DUPLICATE_HOLD_SHARE of its lines were codes other suppliers hold; off sale until an operator releases it. */
+export const BATCH_STATUSES = ['receiving', 'held', 'completed', 'failed'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const BATCH_SOURCES = ['json', 'csv'] as const;
 export type BatchSource = (typeof BATCH_SOURCES)[number];
@@ -157,4 +158,28 @@ export class RefusalDto {
 export class RefusalPageDto {
   @ApiProperty({ type: [RefusalDto] }) items!: RefusalDto[];
   @ApiPropertyOptional({ nullable: true }) nextCursor!: string | null;
+}
+
+/** A line whose code another supplier already held (operators only: the uploader's report says duplicate_in_vault). */
+export class DuplicateSignalDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() batchId!: string;
+  @ApiProperty() line!: number;
+  @ApiProperty({ description: 'the uploader' }) supplierId!: string;
+  @ApiProperty({ description: 'the code already in the vault' }) holderCodeId!: string;
+  @ApiProperty() holderOfferId!: string;
+  @ApiProperty({ description: 'the supplier whose batch holds it' }) holderSupplierId!: string;
+  @ApiProperty() detectedAt!: string;
+}
+
+export class DuplicateSignalsQuery extends CursorPageQuery {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  batchId?: string;
+
+  @ApiPropertyOptional({ description: 'the uploader' })
+  @IsOptional()
+  @IsUUID()
+  supplierId?: string;
 }

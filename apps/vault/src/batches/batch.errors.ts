@@ -10,6 +10,7 @@ export const BatchErrorCode = {
   UnsupportedContentType: 'unsupported_content_type',
   BatchNotAwaitingContent: 'batch_not_awaiting_content',
   CodeFormatUnsupported: 'code_format_unsupported',
+  BatchNotHeld: 'batch_not_held',
 } as const;
 
 /**
@@ -31,6 +32,8 @@ export const BatchFailureCode = {
   Interrupted: 'interrupted',
   /** A CSV batch whose content never came (see BatchRecovery for how long it waits). */
   UploadExpired: 'upload_expired',
+  /** Held for review (too many codes other suppliers hold), and an operator rejected it. */
+  RejectedInReview: 'rejected_in_review',
   /** Something went wrong on our side. */
   Internal: 'internal_error',
 } as const;
@@ -71,3 +74,6 @@ export const batchNotAwaitingContent = (status: string, source: string): BatchEr
         : `This batch is ${status}; a batch takes its content once. Create a new batch to upload again.`,
     { batchStatus: status },
   );
+
+export const batchNotHeld = (status: string): BatchError =>
+  new BatchError(BatchErrorCode.BatchNotHeld, 409, `This batch is ${status}, not held for review; only a held batch is released or rejected.`, { batchStatus: status });

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access, CurrentIdentity, Idempotent, type CursorPage, type Identity } from '@kami/platform';
-import { BatchDto, BatchPageDto, CreateBatchDto, ListBatchesQuery, RefusalPageDto, RefusalsQuery, type BatchSummaryDto, type RefusalDto } from './batch.dto';
+import { BatchDto, BatchPageDto, CreateBatchDto, DuplicateSignalDto, DuplicateSignalsQuery, ListBatchesQuery, RefusalPageDto, RefusalsQuery, type BatchSummaryDto, type RefusalDto } from './batch.dto';
 import { BatchesService } from './batches.service';
 
 @ApiTags('vault')
@@ -65,11 +65,49 @@ export class BatchesController {
     return this.batches.get(identity, batchId);
   }
 
+  @Access({ organisationTypes: ['operator'], apiKeys: false })
+  @Post(':batchId/release')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Operators: put a batch held for review on sale (it completes as its ingest would have); 409 batch_not_held for a batch in any other status',
+  })
+  @ApiOkResponse({ type: BatchDto })
+  release(@CurrentIdentity() identity: Identity, @Param('batchId', ParseUUIDPipe) batchId: string): Promise<BatchDto> {
+    return this.batches.review(identity, batchId, 'release');
+  }
+
+  @Access({ organisationTypes: ['operator'], apiKeys: false })
+  @Post(':batchId/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Operators: reject a batch held for review (failed, failure.code rejected_in_review; its codes are deleted); 409 batch_not_held otherwise' })
+  @ApiOkResponse({ type: BatchDto })
+  reject(@CurrentIdentity() identity: Identity, @Param('batchId', ParseUUIDPipe) batchId: string): Promise<BatchDto> {
+    return this.batches.review(identity, batchId, 'reject');
+  }
+
   @Access({ organisationTypes: ['supplier', 'operator'] })
   @Get(':batchId/refusals')
   @ApiOperation({ summary: 'A batch’s refused lines in line order: line, reason, field (bad_format), firstLine (duplicate_in_batch)' })
   @ApiOkResponse({ type: RefusalPageDto })
   refusals(@CurrentIdentity() identity: Identity, @Param('batchId', ParseUUIDPipe) batchId: string, @Query() query: RefusalsQuery): Promise<CursorPage<RefusalDto>> {
     return this.batches.refusals(identity, batchId, query);
+  }
+}
+
+/**
+ * Operators only: every uploaded line whose code another supplier already held (the uploader's
+ * report says duplicate_in_vault, as for its own duplicates, and never whose code it was).
+ */
+@ApiTags('vault')
+@Controller('api/v1/vault/duplicate-signals')
+export class DuplicateSignalsController {
+  constructor(private readonly batches: BatchesService) {}
+
+  @Access({ organisationTypes: ['operator'], apiKeys: false })
+  @Get()
+  @ApiOperation({ summary: 'Operators: lines whose code another supplier already held (uploader, holder supplier, offer and code id), newest first; ?batchId=, ?supplierId=' })
+  @ApiOkResponse({ type: DuplicateSignalDto, isArray: true })
+  list(@Query() query: DuplicateSignalsQuery): Promise<CursorPage<DuplicateSignalDto>> {
+    return this.batches.duplicateSignals(query);
   }
 }

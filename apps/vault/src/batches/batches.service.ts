@@ -3,12 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { codePatternProblem } from '@kami/code-format';
-import { SERVICE_CONFIG, ValidationFailedError, type CursorPage, type Identity } from '@kami/platform';
+import { decodeCursor, invalidCursor, SERVICE_CONFIG, toCursorPage, ValidationFailedError, type CursorPage, type Identity } from '@kami/platform';
 import { CatalogProjection, type CodeFormat, type VaultOffer } from '../catalog-projection/catalog-projection.service';
 import type { VaultConfig } from '../config/vault.config';
 import { VaultCrypto } from '../crypto/vault-crypto';
-import type { BatchDto, BatchSummaryDto, CreateBatchDto, ListBatchesQuery, RefusalDto, RefusalsQuery } from './batch.dto';
-import { batchNotAwaitingContent, batchNotFound, codeFormatUnsupported, offerDelisted, offerNotFound, productNotKnown, tooManyCodes, unsupportedContentType } from './batch.errors';
+import type { BatchDto, BatchSummaryDto, CreateBatchDto, DuplicateSignalDto, DuplicateSignalsQuery, ListBatchesQuery, RefusalDto, RefusalsQuery } from './batch.dto';
+import { batchNotAwaitingContent, batchNotFound, batchNotHeld, codeFormatUnsupported, offerDelisted, offerNotFound, productNotKnown, tooManyCodes, unsupportedContentType } from './batch.errors';
 import { BatchIngest } from './batch-ingest';
 import { claimForContent, findBatch, findVisibleBatch, insertBatch, listRefusals, listVisibleBatches, loadDataKey, toBatchDto, type BatchRow } from './batch-store';
 import { BatchWorker } from './batch-worker';
@@ -137,6 +137,51 @@ export class BatchesService {
     const row = await findVisibleBatch(this.dataSource.manager, identity, batchId);
     if (!row) throw batchNotFound();
     return listRefusals(this.dataSource.manager, batchId, query);
+  }
+
+  /** An operator releases (on sale) or rejects (codes gone) a batch held for review; 409 batch_not_held for any other. */
+  async review(identity: Identity, batchId: string, decision: 'release' | 'reject'): Promise<BatchDto> {
+    const row = await findBatch(this.dataSource.manager, batchId);
+    if (!row) throw batchNotFound();
+    if (!(await this.ingest.review(batchId, decision, identity.principalId))) {
+      const now = await findBatch(this.dataSource.manager, batchId);
+      throw batchNotHeld(now?.status ?? row.status);
+    }
+    return this.view(batchId);
+  }
+
+  /** Lines whose code another supplier already held, newest first (operators). */
+  async duplicateSignals(query: DuplicateSignalsQuery): Promise<CursorPage<DuplicateSignalDto>> {
+    const params: unknown[] = [];
+    const where = ['true'];
+    if (query.batchId) where.push(`batch_id = $${params.push(query.batchId)}`);
+    if (query.supplierId) where.push(`supplier_id = $${params.push(query.supplierId)}`);
+    if (query.cursor) {
+      const [id] = decodeCursor(query.cursor, 1);
+      if (typeof id !== 'string' || !/^\d{1,19}$/.test(id)) throw invalidCursor();
+      where.push(`id < $${params.push(id)}::bigint`);
+    }
+    const rows: { id: string; batch_id: string; line: number; supplier_id: string; holder_code_id: string; holder_offer_id: string; holder_supplier_id: string; detected_at: Date }[] =
+      await this.dataSource.query(
+        `SELECT id::text, batch_id::text, line, supplier_id::text, holder_code_id::text, holder_offer_id::text, holder_supplier_id::text, detected_at
+           FROM duplicate_signal WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(query.limit + 1)}`,
+        params,
+      );
+    return toCursorPage(
+      rows,
+      query.limit,
+      (r) => [r.id],
+      (r) => ({
+        id: r.id,
+        batchId: r.batch_id,
+        line: r.line,
+        supplierId: r.supplier_id,
+        holderCodeId: r.holder_code_id,
+        holderOfferId: r.holder_offer_id,
+        holderSupplierId: r.holder_supplier_id,
+        detectedAt: r.detected_at.toISOString(),
+      }),
+    );
   }
 
   private async view(batchId: string): Promise<BatchDto> {

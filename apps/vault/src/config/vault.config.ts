@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 import { IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
 
 /** Environment of the vault service (see the README's table). */
@@ -92,6 +92,17 @@ export class VaultConfig extends ServiceConfig {
   @Min(1)
   @Max(1_000_000)
   BATCH_CSV_MAX_LINES = 1_000_000;
+
+  /**
+   * A batch with more than this share of its lines being codes another supplier already holds is
+   * held for operator review instead of going on sale (each such line is recorded for operators
+   * whatever the share). 0 holds a batch with any such line; 1 never holds one.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  BATCH_FOREIGN_DUPLICATE_HOLD_SHARE = 0.05;
 
   /** A receiving batch whose worker has not shown life for this long is recovered (failed and cleaned), in milliseconds. */
   @Transform(toInt)

@@ -22,6 +22,7 @@ const TONES: Record<string, Tone> = {
   pending: 'warn',
   proposed: 'warn',
   receiving: 'info',
+  held: 'warn',
   open: 'warn',
   contested: 'warn',
   replacing: 'info',

@@ -26,7 +26,7 @@ export interface Offer {
   updatedAt: string;
 }
 
-export type BatchStatus = 'receiving' | 'completed' | 'failed';
+export type BatchStatus = 'receiving' | 'held' | 'completed' | 'failed';
 export const REFUSAL_REASONS = ['bad_format', 'duplicate_in_batch', 'duplicate_in_vault', 'expired'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

@@ -14,6 +14,7 @@ export const supplierOperatorEn: Record<SupplierOperatorKey, string> = {
   'so.status.paused': 'Paused',
   'so.status.delisted': 'Delisted',
   'so.status.receiving': 'In progress',
+  'so.status.held': 'Held for review',
   'so.status.completed': 'Completed',
   'so.status.failed': 'Failed',
   'so.status.pending': 'Awaiting review',
@@ -62,6 +63,7 @@ export const supplierOperatorEn: Record<SupplierOperatorKey, string> = {
   'so.batchFailure.bad_header': 'The header is wrong: columns may only be code, pin, serial, redemption_url, expires_at.',
   'so.batchFailure.interrupted': 'Processing was interrupted; no codes were kept. Please upload again.',
   'so.batchFailure.upload_expired': 'The upload waited too long and expired. Please upload again.',
+  'so.batchFailure.rejected_in_review': 'An operator rejected this batch on review (too many of its codes were already in the vault); none of its codes were kept.',
   'so.batchFailure.internal_error': 'The server failed to process the file; no codes were kept. Please try again later.',
 
   'so.offers.new': 'New offer',

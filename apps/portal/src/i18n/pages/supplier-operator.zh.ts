@@ -12,6 +12,7 @@ export const supplierOperatorZh = {
   'so.status.paused': '已暂停',
   'so.status.delisted': '已下架',
   'so.status.receiving': '处理中',
+  'so.status.held': '待平台审核',
   'so.status.completed': '已完成',
   'so.status.failed': '失败',
   'so.status.pending': '待审核',
@@ -60,6 +61,7 @@ export const supplierOperatorZh = {
   'so.batchFailure.bad_header': '表头不对：列名只能是 code、pin、serial、redemption_url、expires_at。',
   'so.batchFailure.interrupted': '处理被中断了，没有保存任何卡密，请重新上传。',
   'so.batchFailure.upload_expired': '上传等待太久已失效，请重新上传。',
+  'so.batchFailure.rejected_in_review': '平台审核后驳回了此批次（其中太多卡密已在库中），未保留任何卡密。',
   'so.batchFailure.internal_error': '服务器处理出错，没有保存任何卡密，请稍后重新上传。',
 
   'so.offers.new': '新建报价',

@@ -108,15 +108,16 @@ class AcceptedRows {
  * One statement per chunk, atomic: takes the batch row's lock (only while the batch is still
  * receiving and ours: a batch recovered meanwhile takes nothing more), inserts the chunk's codes,
  * letting the unique index on fingerprint find codes already in the vault (any supplier, any
- * offer) without a lookup first, reports those as duplicate_in_vault, writes the chunk's other
- * refusals and moves the batch's counters and heartbeat. (Data-modifying CTEs always run to
+ * offer) without a lookup first, reports those as duplicate_in_vault (whoever holds them: the
+ * report never tells), records those another supplier holds for operators (duplicate_signal),
+ * writes the chunk's other refusals and moves the batch's counters and heartbeat. (Data-modifying CTEs always run to
  * completion, read or not; none of them writes anything when b found no batch.) A code
  * counts as already in the vault whatever the state of the batch holding it, even one still
  * receiving: the first upload to store a code keeps it.
  */
 const WRITE_CHUNK = `
 WITH b AS (
-  SELECT id FROM batch WHERE id = $1 AND status = 'receiving' AND worker_id = $2 FOR UPDATE
+  SELECT id, supplier_id FROM batch WHERE id = $1 AND status = 'receiving' AND worker_id = $2 FOR UPDATE
 ), input AS (
   SELECT decode(t.f, 'base64') AS fingerprint, decode(t.s, 'base64') AS secret,
          NULLIF(t.e, '-')::timestamptz AS expires_at, t.l::int AS line
@@ -131,6 +132,15 @@ WITH b AS (
   INSERT INTO batch_refusal (batch_id, line, reason)
   SELECT $1, i.line, 'duplicate_in_vault' FROM input i
    WHERE NOT EXISTS (SELECT 1 FROM inserted x WHERE x.fingerprint = i.fingerprint)
+  RETURNING line
+), foreign_holder AS (
+  INSERT INTO duplicate_signal (batch_id, line, supplier_id, holder_code_id, holder_offer_id, holder_supplier_id)
+  SELECT $1, i.line, b.supplier_id, c.id, c.offer_id, hb.supplier_id
+    FROM input i CROSS JOIN b
+    JOIN code c ON c.fingerprint = i.fingerprint
+    JOIN batch hb ON hb.id = c.batch_id
+   WHERE NOT EXISTS (SELECT 1 FROM inserted x WHERE x.fingerprint = i.fingerprint) AND hb.supplier_id <> b.supplier_id
+  ON CONFLICT (batch_id, line) DO NOTHING
   RETURNING line
 ), other AS (
   INSERT INTO batch_refusal (batch_id, line, reason, field, first_line)
