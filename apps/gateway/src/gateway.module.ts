@@ -7,6 +7,7 @@ import { GATEWAY_ENTITIES, GATEWAY_MIGRATIONS } from './database/gateway.migrati
 import { OperatorHealthController, PublicHealthController } from './health/system-health.controller';
 import { SystemHealth } from './health/system-health';
 import { GatewayIdentityResolver } from './identity/gateway-identity.resolver';
+import { ApiKeyScopeMiddleware } from './identity/api-keys/api-key-scope.middleware';
 import { IdentityModule } from './identity/identity.module';
 import { RateLimitMiddleware } from './rate-limit/rate-limit.middleware';
 import { RateLimits } from './rate-limit/rate-limits';
@@ -33,13 +34,13 @@ export class GatewayModule implements NestModule {
         ApiDocsModule,
       ],
       controllers: [PublicHealthController, OperatorHealthController],
-      providers: [...accessControlProviders(GatewayIdentityResolver), SystemHealth, RateLimits, RateLimitMiddleware, ProxyMiddleware, JsonBodyMiddleware],
+      providers: [...accessControlProviders(GatewayIdentityResolver), SystemHealth, RateLimits, RateLimitMiddleware, ApiKeyScopeMiddleware, ProxyMiddleware, JsonBodyMiddleware],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(RateLimitMiddleware, ProxyMiddleware)
+      .apply(RateLimitMiddleware, ApiKeyScopeMiddleware, ProxyMiddleware)
       // The probes (/health/live, /health/ready) are not limited; the public /health is.
       .exclude({ path: 'health/{*path}', method: RequestMethod.ALL })
       .forRoutes('*');

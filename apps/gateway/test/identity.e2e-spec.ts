@@ -183,7 +183,7 @@ describe('API keys', () => {
     const list = await h.gateway.request('GET', '/api/v1/identity/api-keys', { token: merchant.token });
     expect(list.status).toBe(200);
     const listed = list.body.items.find((item: { id: string }) => item.id === created.body.id);
-    expect(listed).toEqual({ id: created.body.id, name: 'Taobao storefront', prefix, createdAt: expect.any(String), lastUsedAt: null, revokedAt: null });
+    expect(listed).toEqual({ id: created.body.id, name: 'Taobao storefront', prefix, scopes: created.body.scopes, createdAt: expect.any(String), lastUsedAt: null, revokedAt: null });
     expect(list.text).not.toContain(keySecret!);
     expect(list.body.items.every((item: Record<string, unknown>) => !('key' in item) && !('secretHash' in item))).toBe(true);
 

@@ -47,7 +47,7 @@ export class DisputesController {
     return this.disputes.decide(identity, disputeId, 'replace');
   }
 
-  @Access({ organisationTypes: ['supplier'] })
+  @Access({ organisationTypes: ['supplier'], roles: ['admin'] })
   @Post(':disputeId/refund')
   @HttpCode(200)
   @ApiOperation({ summary: 'The supplier accepts: settlement refunds the code at the line’s unit price (from escrow, or from the supplier after the release), once' })
@@ -65,7 +65,7 @@ export class DisputesController {
     return this.disputes.decide(identity, disputeId, 'reject');
   }
 
-  @Access({ organisationTypes: ['operator'], apiKeys: false })
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   @Post(':disputeId/resolve')
   @HttpCode(200)
   @ApiOperation({ summary: 'An operator decides an open, contested, replacement_failed or refund_refused dispute: replace, refund, or reject (final; the code is unfrozen)' })

@@ -27,6 +27,14 @@ interface EndpointRow {
 
 const COLUMNS = `id::text, url, events, include_codes, description, enabled, created_at, updated_at`;
 
+const codesNeedAnAdmin = (): DomainError =>
+  new DomainError('webhook_codes_need_an_admin', 403, 'Only an admin user in the portal may set up or change an endpoint that receives plaintext codes; API keys may not.');
+
+/** An endpoint that receives plaintext is set up by an admin user, never by an API key (a leaked key must not open a tap on codes). */
+function assertMayReceiveCodes(identity: Identity): void {
+  if (identity.principalType !== 'user' || !identity.roles.includes('admin')) throw codesNeedAnAdmin();
+}
+
 export const endpointNotFound = (): DomainError => new DomainError('webhook_endpoint_not_found', 404, 'There is no such webhook endpoint.');
 
 function toDto(row: EndpointRow): WebhookEndpointDto {
@@ -61,6 +69,7 @@ export class WebhookEndpointsService {
    * included, in plaintext.
    */
   async create(identity: Identity, body: CreateWebhookEndpointDto, key: string | undefined): Promise<{ replayed: boolean; endpoint: WebhookEndpointWithSecretDto }> {
+    if (body.includeCodes) assertMayReceiveCodes(identity);
     const url = (await assertWebhookUrlAllowed(body.url, this.config.WEBHOOK_ALLOW_PRIVATE_URLS)).toString();
     const fingerprint = key === undefined ? null : createHash('sha256').update(canonicalJson({ ...body, url })).digest('base64url');
     return this.dataSource.transaction(async (manager) => {
@@ -85,9 +94,9 @@ export class WebhookEndpointsService {
       const id = randomUUID();
       const secret = newWebhookSecret();
       const rows: EndpointRow[] = await manager.query(
-        `INSERT INTO webhook_endpoint (id, organisation_id, url, events, include_codes, description, secret_ciphertext, creation_key, creation_fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-        [id, identity.organisationId, url, body.events, body.includeCodes ?? false, body.description ?? null, this.secrets.encrypt(id, secret), key ?? null, fingerprint],
+        `INSERT INTO webhook_endpoint (id, organisation_id, url, events, include_codes, description, secret_ciphertext, creation_key, creation_fingerprint, created_by_type, created_by_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+        [id, identity.organisationId, url, body.events, body.includeCodes ?? false, body.description ?? null, this.secrets.encrypt(id, secret), key ?? null, fingerprint, identity.principalType, identity.principalId],
       );
       return { replayed: false, endpoint: { ...toDto(rows[0]!), secret } };
     });
@@ -108,6 +117,8 @@ export class WebhookEndpointsService {
   }
 
   async update(identity: Identity, id: string, body: UpdateWebhookEndpointDto): Promise<WebhookEndpointDto> {
+    if (body.includeCodes) assertMayReceiveCodes(identity);
+    await this.assertKeyMayChange(identity, id);
     const url = body.url === undefined ? null : (await assertWebhookUrlAllowed(body.url, this.config.WEBHOOK_ALLOW_PRIVATE_URLS)).toString();
     const rows: EndpointRow[] = await this.dataSource.query(
       `WITH changed AS (UPDATE webhook_endpoint SET url = COALESCE($3, url), events = COALESCE($4, events), enabled = COALESCE($5, enabled),
@@ -119,14 +130,23 @@ export class WebhookEndpointsService {
     return toDto(rows[0]);
   }
 
+  /** API keys may not change, re-key or delete an endpoint that receives plaintext (they could point it elsewhere). */
+  private async assertKeyMayChange(identity: Identity, id: string): Promise<void> {
+    if (identity.principalType === 'user') return;
+    const rows: { include_codes: boolean }[] = await this.dataSource.query(`SELECT include_codes FROM webhook_endpoint WHERE id = $1 AND organisation_id = $2`, [id, identity.organisationId]);
+    if (rows[0]?.include_codes) throw codesNeedAnAdmin();
+  }
+
   /** Deletes the endpoint with its deliveries and their attempt log; an attempt in flight is not recorded. */
   async remove(identity: Identity, id: string): Promise<void> {
+    await this.assertKeyMayChange(identity, id);
     const rows: unknown[] = await this.dataSource.query(`WITH gone AS (DELETE FROM webhook_endpoint WHERE id = $1 AND organisation_id = $2 RETURNING 1) SELECT * FROM gone`, [id, identity.organisationId]);
     if (rows.length === 0) throw endpointNotFound();
   }
 
   /** A new secret (shown once); the previous one keeps signing alongside for 24 h. */
   async rotateSecret(identity: Identity, id: string): Promise<RotatedSecretDto> {
+    await this.assertKeyMayChange(identity, id);
     const secret = newWebhookSecret();
     const rows: { previous_secret_until: Date }[] = await this.dataSource.query(
       `WITH changed AS (UPDATE webhook_endpoint SET previous_secret_ciphertext = secret_ciphertext, previous_secret_until = now() + make_interval(secs => $4),

@@ -5,6 +5,7 @@ import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookCreatorsConsumer } from './webhook-creators.consumer';
 import { WebhookEventsConsumer } from './webhook-events.consumer';
 import { WebhookSecrets } from './webhook-secrets';
 
@@ -12,6 +13,6 @@ import { WebhookSecrets } from './webhook-secrets';
 @Module({
   imports: [VaultModule],
   controllers: [WebhookEndpointsController, WebhookDeliveriesController],
-  providers: [WebhookSecrets, WebhookEndpointsService, WebhookDeliveriesService, WebhookEventsConsumer, WebhookDispatcher],
+  providers: [WebhookSecrets, WebhookEndpointsService, WebhookDeliveriesService, WebhookEventsConsumer, WebhookCreatorsConsumer, WebhookDispatcher],
 })
 export class WebhooksModule {}

@@ -83,7 +83,7 @@ export class IdentityController {
     return this.organisations.register(body, request.id);
   }
 
-  @Access({ organisationTypes: ['supplier'], roles: ['admin'] })
+  @Access({ organisationTypes: ['supplier'], roles: ['admin'], apiKeys: false })
   @Put('supplier-profile')
   @ApiOperation({ summary: 'Suppliers keep their legal details (reviewed by operators before approval)' })
   @ApiOkResponse({ type: OrganisationDto })
@@ -98,7 +98,7 @@ export class IdentityController {
   @ApiOperation({ summary: 'Create an API key; the whole key is in this response only' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   createApiKey(@CurrentIdentity() identity: Identity, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(identity, body.name);
+    return this.apiKeys.create(identity, body.name, body.scopes);
   }
 
   @Access({ apiKeys: false })

@@ -8,6 +8,7 @@ export const IdentityErrorCode = {
   EmailTaken: 'email_taken',
   ApiKeyNotFound: 'api_key_not_found',
   NotASupplier: 'not_a_supplier',
+  ScopesNotAllowed: 'api_key_scopes_not_allowed',
 } as const;
 
 export class IdentityError extends DomainError {}
@@ -21,5 +22,7 @@ export const sessionExpired = (): IdentityError =>
   new IdentityError(IdentityErrorCode.SessionExpired, 401, 'The session token is invalid or has expired; log in again.');
 export const emailTaken = (): IdentityError =>
   new IdentityError(IdentityErrorCode.EmailTaken, 409, 'A user with this email already exists.');
+export const scopesNotAllowed = (organisationType: string, scopes: string[]): IdentityError =>
+  new IdentityError(IdentityErrorCode.ScopesNotAllowed, 422, `A ${organisationType} organisation's API key cannot hold ${scopes.join(', ')}.`, { scopes });
 export const apiKeyNotFound = (): IdentityError =>
   new IdentityError(IdentityErrorCode.ApiKeyNotFound, 404, 'No such API key in your organisation.');

@@ -3,6 +3,7 @@ import { OrganisationRegistered, type OrganisationType } from '@kami/contracts';
 import { createLogger, createServiceDataSource, loadConfigOrExit, OutboxWriter } from '@kami/platform';
 import { IsIn, Matches } from 'class-validator';
 import { GATEWAY_ENTITIES, GATEWAY_MIGRATIONS } from '../database/gateway.migrations';
+import { DEFAULT_SCOPES, type ApiKeyScope } from '../identity/api-keys/api-key-scopes';
 import { hashApiKeySecret, hashPassword, parseApiKey } from '../identity/credentials';
 
 /**
@@ -18,6 +19,16 @@ const DEMO_ORGANISATIONS: { type: OrganisationType; id: string; name: string; us
   { type: 'supplier', id: '00000000-0000-4000-8000-000000000002', name: '深圳卡源科技 (Demo Supplier)', userId: '00000000-0000-4000-8000-000000000012', email: 'supplier@demo.kami', apiKeyId: '00000000-0000-4000-8000-000000000022', apiKeyPrefix: 'de0000000002' },
   { type: 'merchant', id: '00000000-0000-4000-8000-000000000003', name: '小鹿游戏点卡店 (Demo Merchant)', userId: '00000000-0000-4000-8000-000000000013', email: 'merchant@demo.kami', apiKeyId: '00000000-0000-4000-8000-000000000023', apiKeyPrefix: 'de0000000003' },
 ];
+
+/**
+ * The demo keys' scopes: a storefront's defaults plus reading the wallet; the supplier's also lists
+ * offers and funds its deposit (`npm start` does both with it).
+ */
+const DEMO_KEY_SCOPES: Record<OrganisationType, ApiKeyScope[]> = {
+  merchant: [...DEFAULT_SCOPES.merchant, 'wallet:read'],
+  supplier: [...DEFAULT_SCOPES.supplier, 'offers:write', 'wallet:read', 'topups:write'],
+  operator: [...DEFAULT_SCOPES.operator],
+};
 
 /** The demo accounts with this checkout's credentials (HMAC of the per-checkout secret: stable across restarts, unguessable elsewhere). */
 export function demoAccounts(credentialsSecret: string): ((typeof DEMO_ORGANISATIONS)[number] & { password: string; apiKey: string })[] {
@@ -77,9 +88,9 @@ async function seed(): Promise<void> {
           [account.userId, account.id, account.email, await hashPassword(account.password), ['admin']],
         );
         await manager.query(
-          `INSERT INTO api_key (id, organisation_id, name, prefix, secret_hash, roles, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash`,
-          [account.apiKeyId, account.id, 'Demo key', key.prefix, hashApiKeySecret(key.secret), ['member'], account.userId],
+          `INSERT INTO api_key (id, organisation_id, name, prefix, secret_hash, roles, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes`,
+          [account.apiKeyId, account.id, 'Demo key', key.prefix, hashApiKeySecret(key.secret), ['member'], DEMO_KEY_SCOPES[account.type], account.userId],
         );
         if (created.length === 0) return;
         await outbox.append(manager, OrganisationRegistered, {

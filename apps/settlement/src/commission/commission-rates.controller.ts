@@ -8,6 +8,7 @@ import { CommissionRatesService } from './commission-rates.service';
 /** Operators set the platform's commission per supplier and per category (portal sessions only: it moves money). */
 @ApiTags('settlement')
 @Controller('api/v1/settlement/commission-rates')
+// Rates decide who is paid what: reading them is for operators, changing them for their admins.
 @Access({ organisationTypes: ['operator'], apiKeys: false })
 export class CommissionRatesController {
   constructor(private readonly rates: CommissionRatesService) {}
@@ -26,6 +27,7 @@ export class CommissionRatesController {
     return this.rates.changes(query);
   }
 
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   @Put('suppliers/:supplierId')
   @ApiOperation({ summary: "A supplier's own commission rate: wins over its categories' and the default, for releases from now on" })
   @ApiOkResponse({ type: CommissionRateDto })
@@ -33,6 +35,7 @@ export class CommissionRatesController {
     return (await this.rates.set(identity, 'supplier', supplierId.toLowerCase(), body.rateBps))!;
   }
 
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   @Delete('suppliers/:supplierId')
   @HttpCode(204)
   @ApiOperation({ summary: "Removes a supplier's own rate: its category's or the default applies again" })
@@ -41,6 +44,7 @@ export class CommissionRatesController {
     await this.rates.set(identity, 'supplier', supplierId.toLowerCase(), undefined);
   }
 
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   @Put('categories/:categoryCode')
   @ApiOperation({ summary: "A category's commission rate (covers its subtree): wins over the default, for releases from now on" })
   @ApiOkResponse({ type: CommissionRateDto })
@@ -48,6 +52,7 @@ export class CommissionRatesController {
     return (await this.rates.set(identity, 'category', categoryCode, body.rateBps))!;
   }
 
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   @Delete('categories/:categoryCode')
   @HttpCode(204)
   @ApiOperation({ summary: "Removes a category's rate: its parent's or the default applies again" })

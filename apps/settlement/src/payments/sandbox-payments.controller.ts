@@ -13,7 +13,7 @@ import { TopupsService } from './topups.service';
 export class SandboxPaymentsController {
   constructor(private readonly topups: TopupsService) {}
 
-  @Access({ organisationTypes: ['merchant', 'supplier'] })
+  @Access({ organisationTypes: ['merchant', 'supplier'], roles: ['admin'] })
   @Post('topups/:id/sandbox-pay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Sandbox provider only (development and tests): pay the intent; the sandbox then sends its signed notification (sometimes twice)' })

@@ -9,7 +9,7 @@ import { TopupsService } from './topups.service';
 export class TopupsController {
   constructor(private readonly topups: TopupsService) {}
 
-  @Access({ organisationTypes: ['merchant', 'supplier'] })
+  @Access({ organisationTypes: ['merchant', 'supplier'], roles: ['admin'] })
   // Required: a retried top-up without a key would open a second payment intent.
   @Idempotent({ required: true })
   @Post('topups')

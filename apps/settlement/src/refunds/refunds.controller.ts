@@ -9,7 +9,7 @@ import { RefundsService } from './refunds.service';
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
 
-  @Access({ organisationTypes: ['operator'], apiKeys: false })
+  @Access({ organisationTypes: ['operator'], roles: ['admin'], apiKeys: false })
   // Required: a retried refund without a key would refund twice.
   @Idempotent({ required: true })
   @Post()

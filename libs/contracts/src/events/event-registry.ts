@@ -5,6 +5,7 @@ import type { EventDefinition } from './event-definition';
 import { OfferChanged } from './catalog/offer-changed.event';
 import { ProductChanged } from './catalog/product-changed.event';
 import { OrganisationRegistered } from './identity/organisation-registered.event';
+import { CredentialRevoked } from './identity/credential-revoked.event';
 import { StockChanged } from './vault/stock-changed.event';
 import { StockLow } from './vault/stock-low.event';
 import { AllocationFailed, CodesAllocated, ReservationReleased, StockRejected, StockReserved } from './vault/allocation.events';
@@ -21,6 +22,7 @@ import { PurchasedStockLow, RestockPlaced, RestockRefused, RestockRequested } fr
 /** Every event type Kami publishes. A consumer refuses (dead-letters) a type it cannot validate. */
 export const ALL_EVENTS: readonly EventDefinition[] = [
   OrganisationRegistered,
+  CredentialRevoked,
   ProductChanged,
   OfferChanged,
   StockChanged,

@@ -18,7 +18,10 @@ export interface AccessPolicy {
   public?: boolean;
   /** Organisation types allowed; any when omitted. */
   organisationTypes?: OrganisationType[];
-  /** Roles allowed within the organisation; any when omitted. */
+  /**
+   * Roles a portal user needs within the organisation; any when omitted. API keys are not held to
+   * roles: an admin chose what each key may do (its scopes), and the gateway enforces those.
+   */
   roles?: Role[];
   /** Whether API keys may call it (portal-only routes say false). Default true. */
   apiKeys?: boolean;
@@ -72,7 +75,7 @@ export class AccessGuard implements CanActivate {
         `This action is only available to ${policy.organisationTypes.join(' or ')} organisations.`,
       );
     }
-    if (policy.roles && !identity.roles.some((r) => policy.roles?.includes(r))) {
+    if (policy.roles && identity.principalType === 'user' && !identity.roles.some((r) => policy.roles?.includes(r))) {
       throw new DomainError('forbidden_role', 403, `This action needs the ${policy.roles.join(' or ')} role.`);
     }
     return true;

@@ -239,9 +239,9 @@ export function marketplace(h: SystemHarness, operator: Account) {
       return merchant;
     },
 
-    /** A new API key of the account's organisation (the secret, shown once). */
-    async apiKey(account: Account, name = 'storefront'): Promise<{ id: string; key: string }> {
-      const response = await created(h.gateway.request('POST', '/api/v1/identity/api-keys', { token: account.token, json: { name } }));
+    /** A new API key of the account's organisation (the secret, shown once), with the scopes named or the type's defaults. */
+    async apiKey(account: Account, name = 'storefront', scopes?: string[]): Promise<{ id: string; key: string }> {
+      const response = await created(h.gateway.request('POST', '/api/v1/identity/api-keys', { token: account.token, json: { name, scopes } }));
       return { id: response.id, key: response.key };
     },
   };

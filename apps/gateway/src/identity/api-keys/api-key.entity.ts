@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { Role } from '@kami/platform';
+import type { ApiKeyScope } from './api-key-scopes';
 
 /** An API key: only its visible prefix and a hash of its secret are stored. */
 @Entity({ name: 'api_key' })
@@ -21,6 +22,10 @@ export class ApiKeyEntity {
 
   @Column('text', { array: true })
   roles!: Role[];
+
+  /** What the key may do (api-key-scopes.ts). */
+  @Column('text', { array: true })
+  scopes!: ApiKeyScope[];
 
   @Column('uuid', { name: 'created_by', nullable: true })
   createdBy!: string | null;

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
-import type { OrganisationType } from '@kami/contracts';
-import type { Identity, Role } from '@kami/platform';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, IsNull, type Repository } from 'typeorm';
+import { CredentialRevoked, type OrganisationType } from '@kami/contracts';
+import { Messaging, type Identity, type Role } from '@kami/platform';
 import { generateApiKey, hashApiKeySecret, parseApiKey, secretsEqual } from '../credentials';
-import { apiKeyNotFound, invalidApiKey } from '../identity.errors';
+import { apiKeyNotFound, invalidApiKey, scopesNotAllowed } from '../identity.errors';
+import { DEFAULT_SCOPES, SCOPES_BY_ORGANISATION_TYPE, type ApiKeyScope, type KeyedIdentity } from './api-key-scopes';
 import type { ApiKeyDto, CreatedApiKeyDto } from '../dto/identity.dto';
 import { ApiKeyEntity } from './api-key.entity';
 
@@ -16,6 +17,7 @@ const toDto = (key: ApiKeyEntity): ApiKeyDto => ({
   id: key.id,
   name: key.name,
   prefix: key.prefix,
+  scopes: key.scopes,
   createdAt: key.createdAt.toISOString(),
   lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
   revokedAt: key.revokedAt?.toISOString() ?? null,
@@ -26,9 +28,15 @@ const toDto = (key: ApiKeyEntity): ApiKeyDto => ({
 export class ApiKeysService {
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly messaging: Messaging,
   ) {}
 
-  async create(owner: Identity, name: string): Promise<CreatedApiKeyDto> {
+  /** A new key with the scopes asked for (refused beyond what the organisation type may hold), or the type's defaults. */
+  async create(owner: Identity, name: string, scopes?: readonly ApiKeyScope[]): Promise<CreatedApiKeyDto> {
+    const allowed = SCOPES_BY_ORGANISATION_TYPE[owner.organisationType];
+    const refused = (scopes ?? []).filter((scope) => !allowed.includes(scope));
+    if (refused.length > 0) throw scopesNotAllowed(owner.organisationType, refused);
     const generated = generateApiKey();
     const entity = this.keys.create({
       id: randomUUID(),
@@ -37,6 +45,7 @@ export class ApiKeysService {
       prefix: generated.prefix,
       secretHash: generated.secretHash,
       roles: ['member'],
+      scopes: [...(scopes ?? DEFAULT_SCOPES[owner.organisationType])],
       createdBy: owner.principalType === 'user' ? owner.principalId : null,
       lastUsedAt: null,
       revokedAt: null,
@@ -50,12 +59,20 @@ export class ApiKeysService {
     return keys.map(toDto);
   }
 
-  /** Revoking is immediate and final; revoking twice is a no-op. */
+  /**
+   * Revoking is immediate and final; revoking twice is a no-op. The revocation is announced
+   * (identity.credential.revoked, in the same transaction) so that what the key set up elsewhere
+   * stops too: delivery turns off the webhook endpoints the key created.
+   */
   async revoke(organisationId: string, id: string): Promise<ApiKeyDto> {
     const key = await this.keys.findOneBy({ id, organisationId });
     if (!key) throw apiKeyNotFound();
     if (!key.revokedAt) {
-      await this.keys.update({ id, organisationId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.dataSource.transaction(async (manager) => {
+        const result = await manager.getRepository(ApiKeyEntity).update({ id, organisationId, revokedAt: IsNull() }, { revokedAt: new Date() });
+        if (!result.affected) return;
+        await this.messaging.outbox.append(manager, CredentialRevoked, { aggregateId: organisationId, payload: { organisationId, principalType: 'api_key', principalId: id } });
+      });
     }
     return toDto(await this.keys.findOneByOrFail({ id }));
   }
@@ -65,12 +82,12 @@ export class ApiKeysService {
    * API request runs this). `lastUsedAt` is kept to the minute — rewriting the row on every request
    * would make each storefront call a write and serialise a busy key's requests on its row lock.
    */
-  async authenticate(presented: string): Promise<Identity> {
+  async authenticate(presented: string): Promise<KeyedIdentity> {
     const parsed = parseApiKey(presented);
     if (!parsed) throw invalidApiKey();
-    const rows: { id: string; secret_hash: string; revoked: boolean; roles: Role[]; stale: boolean; organisation_id: string; organisation_type: OrganisationType }[] =
+    const rows: { id: string; secret_hash: string; revoked: boolean; roles: Role[]; scopes: ApiKeyScope[]; stale: boolean; organisation_id: string; organisation_type: OrganisationType }[] =
       await this.keys.query(
-        `SELECT k.id, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, k.roles,
+        `SELECT k.id, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, k.roles, k.scopes,
                 k.last_used_at IS NULL OR k.last_used_at < now() - interval '${LAST_USED_PRECISION_SECONDS} seconds' AS stale,
                 o.id AS organisation_id, o.type AS organisation_type
            FROM api_key k JOIN organisation o ON o.id = k.organisation_id
@@ -91,6 +108,7 @@ export class ApiKeysService {
       principalType: 'api_key',
       principalId: key.id,
       roles: key.roles,
+      scopes: key.scopes,
     };
   }
 }

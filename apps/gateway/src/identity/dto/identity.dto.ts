@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { ORGANISATION_TYPES, type OrganisationType } from '@kami/contracts';
 import { CursorPageQuery, type Identity, type Role } from '@kami/platform';
+import { API_KEY_SCOPE_NAMES, type ApiKeyScope } from '../api-keys/api-key-scopes';
 
 export class LoginDto {
   @ApiProperty({ example: 'merchant@demo.kami' })
@@ -83,12 +84,26 @@ export class CreateApiKeyDto {
   @IsNotEmpty()
   @MaxLength(100)
   name!: string;
+
+  @ApiPropertyOptional({
+    enum: API_KEY_SCOPE_NAMES,
+    isArray: true,
+    description: 'What the key may do, among those of your organisation type. Omitted: the least an integration needs (merchants: catalog:read, orders:read, orders:write, codes:read, stock:read, stock:pull; suppliers: catalog:read, batches:read, batches:write).',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(API_KEY_SCOPE_NAMES.length)
+  @ArrayUnique()
+  @IsIn(API_KEY_SCOPE_NAMES, { each: true })
+  scopes?: ApiKeyScope[];
 }
 
 export class ApiKeyDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ description: 'the visible start of the key' }) prefix!: string;
+  @ApiProperty({ enum: API_KEY_SCOPE_NAMES, isArray: true, description: 'what the key may do' }) scopes!: ApiKeyScope[];
   @ApiProperty() createdAt!: string;
   @ApiPropertyOptional() lastUsedAt!: string | null;
   @ApiPropertyOptional() revokedAt!: string | null;

@@ -1,18 +1,19 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import type { ApiKey } from '../../pages/merchant/types';
+import { DEFAULT_MERCHANT_KEY_SCOPES, MERCHANT_KEY_SCOPES, type ApiKey, type ApiKeyScope } from '../../pages/merchant/types';
 import { useI18n } from '../../i18n/i18n';
 import { useApiData } from '../../lib/useApiData';
 import { EmptyState, ErrorAlert, TextField } from '../ui';
 import { SecretOnce } from './common';
 import { ListStates } from '../list';
 
-/** The organisation's API keys (gateway identity API): list, create (the key shown once), revoke. */
+/** The organisation's API keys (gateway identity API): list with their scopes, create with chosen scopes (the key shown once), revoke. */
 export function ApiKeysSection() {
   const { t, dateTime } = useI18n();
   const load = useCallback((signal: AbortSignal) => api.get<{ items: ApiKey[] }>('/api/v1/identity/api-keys', { signal }), []);
   const keys = useApiData(load);
   const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<ApiKeyScope[]>([...DEFAULT_MERCHANT_KEY_SCOPES]);
   const [nameError, setNameError] = useState<string[] | undefined>();
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -29,9 +30,10 @@ export function ApiKeysSection() {
     setError(null);
     try {
       // Not idempotent on the server (the key is stored hashed): one click, one key.
-      const answer = await api.post<ApiKey & { key: string }>('/api/v1/identity/api-keys', { name: name.trim() });
+      const answer = await api.post<ApiKey & { key: string }>('/api/v1/identity/api-keys', { name: name.trim(), scopes });
       setCreated({ name: answer.name, key: answer.key });
       setName('');
+      setScopes([...DEFAULT_MERCHANT_KEY_SCOPES]);
       keys.reload();
     } catch (failure) {
       setError(failure);
@@ -70,8 +72,23 @@ export function ApiKeysSection() {
           errors={nameError ?? (apiError?.fieldMessages('name').length ? apiError.fieldMessages('name') : undefined)}
           onChange={(e) => setName(e.target.value)}
         />
+        <fieldset className="field" data-testid="api-key-scopes">
+          <legend>{t('merchant.apiKeys.scopes')}</legend>
+          {MERCHANT_KEY_SCOPES.map((scope) => (
+            <label key={scope} className="checkbox">
+              <input
+                type="checkbox"
+                name="scopes"
+                value={scope}
+                checked={scopes.includes(scope)}
+                onChange={(e) => setScopes((now) => (e.target.checked ? [...now, scope] : now.filter((s) => s !== scope)))}
+              />{' '}
+              <span className="mono">{scope}</span> {t(`merchant.apiKeys.scope.${scope}`)}
+            </label>
+          ))}
+        </fieldset>
         <div className="field">
-          <button type="submit" className="button button--primary" disabled={creating} style={{ marginTop: 24 }}>
+          <button type="submit" className="button button--primary" disabled={creating || scopes.length === 0} style={{ marginTop: 24 }}>
             {creating ? t('merchant.apiKeys.creating') : t('merchant.apiKeys.create')}
           </button>
         </div>
@@ -84,6 +101,7 @@ export function ApiKeysSection() {
               <tr>
                 <th scope="col">{t('merchant.apiKeys.col.name')}</th>
                 <th scope="col">{t('merchant.apiKeys.col.prefix')}</th>
+                <th scope="col">{t('merchant.apiKeys.col.scopes')}</th>
                 <th scope="col">{t('merchant.apiKeys.col.created')}</th>
                 <th scope="col">{t('merchant.apiKeys.col.lastUsed')}</th>
                 <th scope="col">{t('merchant.apiKeys.col.status')}</th>
@@ -97,6 +115,7 @@ export function ApiKeysSection() {
                 <tr key={key.id}>
                   <td>{key.name}</td>
                   <td className="mono">{key.prefix}…</td>
+                  <td className="mono">{key.scopes.join(' ')}</td>
                   <td>{dateTime(key.createdAt)}</td>
                   <td>{key.lastUsedAt ? dateTime(key.lastUsedAt) : t('merchant.apiKeys.never')}</td>
                   <td>{key.revokedAt ? <span className="badge badge--bad">{t('merchant.apiKeys.revoked')}</span> : <span className="badge badge--ok">{t('merchant.apiKeys.active')}</span>}</td>

@@ -161,10 +161,17 @@ export interface ApiKey {
   id: string;
   name: string;
   prefix: string;
+  /** What the key may do (the gateway's API key scopes). */
+  scopes: ApiKeyScope[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
+
+/** The scopes a merchant's key may hold, in the order the form offers them; the first six are a new key's defaults. */
+export const MERCHANT_KEY_SCOPES = ['catalog:read', 'orders:read', 'orders:write', 'codes:read', 'stock:read', 'stock:pull', 'stock:manage', 'webhooks:manage', 'disputes:read', 'disputes:write', 'wallet:read', 'topups:write'] as const;
+export type ApiKeyScope = (typeof MERCHANT_KEY_SCOPES)[number];
+export const DEFAULT_MERCHANT_KEY_SCOPES: readonly ApiKeyScope[] = MERCHANT_KEY_SCOPES.slice(0, 6);
 
 export const WEBHOOK_EVENTS = ['order.placed', 'order.delivered', 'order.cancelled', 'stock.low'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
