@@ -202,7 +202,11 @@ export const recordBodyDigest = (req: IncomingMessage, _res: unknown, buffer: Bu
 };
 
 /** Whether a request carries a body at all (as body-parser decides it). */
-export const hasBody = (req: IncomingMessage): boolean => req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number.parseInt(req.headers['content-length'] ?? '', 10));
+/**
+ * Whether a request carries a body. `content-length: 0` is no body: a proxy adds that header to a
+ * bodyless DELETE it forwards, so the gateway (which saw none) and the service must agree on it.
+ */
+export const hasBody = (req: IncomingMessage): boolean => req.headers['transfer-encoding'] !== undefined || Number.parseInt(req.headers['content-length'] ?? '', 10) > 0;
 
 /**
  * The request as a receiving service sees it: method, path with query, and the digest of the body
