@@ -28,6 +28,42 @@ describe('isBlockedAddress', () => {
   );
 });
 
+describe('isBlockedAddress: IPv6 forms that reach an IPv4 address are judged by the IPv4 they carry', () => {
+  it.each([
+    // NAT64, well-known prefix (RFC 6052), in hex and dotted form
+    '64:ff9b::7f00:1', '64:ff9b::10.0.0.1', '64:ff9b::c0a8:101', '64:FF9B:0:0:0:0:A9FE:A9FE',
+    // NAT64, local-use prefix (RFC 8215): where the IPv4 sits depends on the operator's prefix length, so all of it
+    '64:ff9b:1::a00:1', '64:ff9b:1:abcd::808:808', '64:ff9b:1:ffff:ffff:ffff:ffff:ffff',
+    // 6to4 (2002:V4ADDR::/48)
+    '2002:7f00:1::', '2002:7f00:1::1', '2002:a00:1:2::3', '2002:c0a8:101::1', '2002:a9fe:a9fe::1', '2002:ac10:1::', '2002:6440:1::1', '2002::1', '2002:e000:1::1',
+    // Teredo (2001::/32): the client's IPv4 is obfuscated and the server is chosen by the sender, so all of it
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001::1', '2001:0:ffff::1',
+    // IPv4-compatible (deprecated, ::/96) and IPv4-translated (SIIT, ::ffff:0:0:0/96)
+    '::127.0.0.1', '::10.0.0.1', '::8.8.8.8', '::ffff:0:127.0.0.1', '::ffff:0:a00:1', '::ffff:0:a9fe:a9fe',
+    // IPv4-mapped, spelt out in full and in capitals
+    '0:0:0:0:0:ffff:7f00:1', '0000:0000:0000:0000:0000:FFFF:0A00:0001', '::FFFF:192.168.0.1',
+    // ISATAP interface identifiers (::0:5efe:V4ADDR, ::200:5efe:V4ADDR) under any prefix
+    '2a00:1450:4001:82a:0:5efe:a00:1', '2a00:1450:4001:82a:200:5efe:c0a8:101', '2a00:1450:4001:82a:0:5efe:127.0.0.1',
+    // other IETF special-purpose ranges that are not globally reachable
+    '2001:2::1', '2001:10::1', '2001:20::1', '3fff::1', '5f00::1',
+  ])('refuses %s', (address) => expect(isBlockedAddress(address)).toBe(true));
+
+  it.each(['64:ff9b::8.8.8.8', '2002:808:808::1', '2002:5db8:d822::1', '::ffff:0:808:808', '2a00:1450:4001:82a:200:5efe:808:808', '2001:4860:4860::8888'])(
+    'allows %s (the IPv4 it carries is public, or it carries none)',
+    (address) => expect(isBlockedAddress(address)).toBe(false),
+  );
+
+  it.each(['https://[2002:7f00:1::1]/hook', 'https://[64:ff9b::a9fe:a9fe]/latest/meta-data', 'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook', 'https://[64:ff9b:1::a00:1]/hook', 'https://[::ffff:0:a00:1]/hook'])(
+    'refuses the URL %s with 422 webhook_url_not_allowed',
+    async (url) => expect(await problemOf(assertWebhookUrlAllowed(url, false))).toEqual(['webhook_url_not_allowed', 422]),
+  );
+
+  it('refuses a host name that resolves to a 6to4 address of a private IPv4', async () => {
+    const resolve = async (): Promise<{ address: string; family: number }[]> => [{ address: '2002:a9fe:a9fe::1', family: 6 }];
+    expect(await problemOf(assertWebhookUrlAllowed('https://shop.example/hook', false, resolve))).toEqual(['webhook_url_not_allowed', 422]);
+  });
+});
+
 describe('webhook URL guard with private URLs not allowed', () => {
   it.each([
     'http://example.com/hook', // http

@@ -6,8 +6,11 @@ import { DomainError } from '@kami/platform';
  * Webhook URLs are chosen by customers and fetched by us: without a guard, an endpoint at
  * http://127.0.0.1:5432 or http://169.254.169.254 turns the dispatcher into a proxy into our own
  * network (SSRF). A URL must be https, and every address its host resolves to must be public: no
- * loopback, private, link-local, CGNAT, multicast, unspecified or reserved address, IPv4 or IPv6
- * (IPv4 embedded in IPv6 is judged as IPv4). It is checked when the endpoint is saved and again on
+ * loopback, private, link-local, CGNAT, multicast, unspecified or reserved address, IPv4 or IPv6.
+ * An IPv6 address that leads to an IPv4 one (IPv4-mapped or -translated, NAT64 64:ff9b::/96, 6to4
+ * 2002::/16, an ISATAP interface identifier) is judged by that IPv4 address; forms where the IPv4 is
+ * hidden or placed by someone else (Teredo 2001::/32, NAT64 local use 64:ff9b:1::/48, IPv4-compatible
+ * ::/96) are refused outright. It is checked when the endpoint is saved and again on
  * every send, where the connection uses exactly the addresses that passed (DNS rebinding).
  * WEBHOOK_ALLOW_PRIVATE_URLS=true (development and tests) lifts both rules.
  */
@@ -34,18 +37,34 @@ const V4_BLOCKED: Range[] = [
 const hex = (...groups: number[]): number[] => groups.flatMap((g) => [g >> 8, g & 0xff]);
 const V6_BLOCKED: Range[] = [
   [hex(0, 0, 0, 0, 0, 0, 0, 0), 96], // unspecified, loopback, IPv4-compatible (deprecated)
+  [hex(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48], // NAT64 local use (RFC 8215): where the IPv4 sits is the operator's choice
   [hex(0x100, 0, 0, 0, 0, 0, 0, 0), 64], // discard
+  [hex(0x2001, 0, 0, 0, 0, 0, 0, 0), 23], // IETF protocol assignments: Teredo 2001::/32 (tunnels to any IPv4), benchmarking, ORCHID
   [hex(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32], // documentation
+  [hex(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20], // documentation (RFC 9637)
+  [hex(0x5f00, 0, 0, 0, 0, 0, 0, 0), 16], // segment routing SIDs (RFC 9602)
   [hex(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7], // unique local (private)
   [hex(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10], // link-local
   [hex(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10], // site-local (deprecated)
   [hex(0xff00, 0, 0, 0, 0, 0, 0, 0), 8], // multicast
 ];
-/** Prefixes whose last 32 bits are an IPv4 address: IPv4-mapped, NAT64 well-known. */
-const V6_EMBEDDING_V4: Range[] = [
+/** Prefixes whose last 32 bits are an IPv4 address the packet reaches: IPv4-mapped, IPv4-translated (SIIT), NAT64 well-known. */
+const V6_EMBEDDING_V4_TAIL: Range[] = [
   [hex(0, 0, 0, 0, 0, 0xffff, 0, 0), 96],
+  [hex(0, 0, 0, 0, 0xffff, 0, 0, 0), 96],
   [hex(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96],
 ];
+/** 6to4 (RFC 3056): 2002:V4ADDR::/48, relayed to V4ADDR. */
+const V6_6TO4: Range = [hex(0x2002, 0, 0, 0, 0, 0, 0, 0), 16];
+
+/** The IPv4 address an IPv6 address carries and leads to, for the forms that do; undefined for the rest. */
+function embeddedV4(bytes: number[]): number[] | undefined {
+  if (V6_EMBEDDING_V4_TAIL.some((range) => inRange(bytes, range))) return bytes.slice(12);
+  if (inRange(bytes, V6_6TO4)) return bytes.slice(2, 6);
+  // ISATAP (RFC 5214): interface identifier 0000:5efe:V4ADDR or 0200:5efe:V4ADDR (u/g bits free) under any /64
+  if ((bytes[8]! & 0xfc) === 0 && bytes[9] === 0 && bytes[10] === 0x5e && bytes[11] === 0xfe) return bytes.slice(12);
+  return undefined;
+}
 
 function inRange(address: number[], [prefix, bits]: Range): boolean {
   for (let i = 0; i < bits; i++) {
@@ -82,8 +101,9 @@ export function isBlockedAddress(address: string): boolean {
   if (family === 4) return V4_BLOCKED.some((range) => inRange(v4Bytes(address), range));
   if (family !== 6) return true;
   const bytes = v6Bytes(address);
-  if (V6_EMBEDDING_V4.some((range) => inRange(bytes, range))) return V4_BLOCKED.some((range) => inRange(bytes.slice(12), range));
-  return V6_BLOCKED.some((range) => inRange(bytes, range));
+  if (V6_BLOCKED.some((range) => inRange(bytes, range))) return true;
+  const v4 = embeddedV4(bytes);
+  return v4 !== undefined && V4_BLOCKED.some((range) => inRange(v4, range));
 }
 
 export const urlNotAllowed = (detail: string): DomainError => new DomainError('webhook_url_not_allowed', 422, detail);
