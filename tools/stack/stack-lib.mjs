@@ -20,6 +20,7 @@ import Redis from 'ioredis';
 import pg from 'pg';
 
 import { HEALTHCHECK_TOPIC, SERVICE_DATABASES } from './services.mjs';
+import { COMPOSE_ENV_FILE, writeComposeEnv } from '../scripts/compose-env.mjs';
 
 // kafkajs prints a warning about its v2 partitioner change on every producer unless told not to.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -808,6 +809,8 @@ function readComposeRecord() {
 }
 
 async function compose(args) {
+  // docker-compose.yml has no secrets of its own and refuses to run without its .env: make one.
+  if (!fs.existsSync(COMPOSE_ENV_FILE)) writeComposeEnv();
   const res = await run('docker', ['compose', '-f', COMPOSE_FILE, ...args]);
   if (res.code !== 0) {
     throw new Error(`docker compose ${args.join(' ')} failed: ${(res.stderr || res.stdout).trim()}`);

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsUrl, Matches, Max, Min } from 'class-validator';
-import { ServiceConfig, toBoolean, toInt } from '@kami/platform';
+import { ServiceConfig, StrongSecretInProduction, toBoolean, toInt } from '@kami/platform';
 
 /** Environment of the delivery service (see the README's table). */
 export class DeliveryConfig extends ServiceConfig {
@@ -32,6 +32,7 @@ export class DeliveryConfig extends ServiceConfig {
    * its own key: derived from no other secret (the dev tooling and the test harness generate one).
    */
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'WEBHOOK_SECRET_KEY must be 32 bytes in base64 (44 characters)' })
+  @StrongSecretInProduction()
   WEBHOOK_SECRET_KEY!: string;
 
   /** Lets webhook URLs be http:// and point at loopback/private addresses (development and tests only). */

@@ -45,6 +45,7 @@ export class GatewayConfig extends ServiceConfig {
     name: 'isEd25519PrivateKey',
     validator: { validate: (value: unknown) => typeof value === 'string' && isPrivateKey(value), defaultMessage: () => 'GATEWAY_IDENTITY_PRIVATE_KEY must be an Ed25519 private key (base64url PKCS8 DER or PEM)' },
   })
+  @StrongSecretInProduction()
   GATEWAY_IDENTITY_PRIVATE_KEY!: string;
 
   /** Redis for rate limiting. */

@@ -9,6 +9,11 @@ const PUBLISHED_VALUES = new Set([
   'dev-only-jwt-signing-secret-not-for-production',
   'ZGV2LW9ubHktbWFzdGVyLWtleS1ub3QtZm9yLXByb2Q=',
   'ZGV2LW9ubHktZmluZ2VycHJpbnQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbg==',
+  // The key pairs docker-compose.yml once carried as defaults (gateway identity, delivery signing).
+  'MC4CAQAwBQYDK2VwBCIEINQHc0SvhyV_Ei80ROBAMNlurxCRvS9oNmmm9XsznoWE',
+  'MCowBQYDK2VwAyEAlEfAjgB2W8m61M0WEFoFZ4ZGb-eUtxkV48n8AtUtEGE',
+  'MC4CAQAwBQYDK2VwBCIEIMO8CwT9MPtdkgOlvGGam15o7BD05elKAG1Vw9NwBKt3',
+  'MCowBQYDK2VwAyEAs_CfgyhlWywXNSZybvykox6rvATocoT5XzaEbMFWp3c',
 ]);
 
 /** Words people put in placeholder secrets, looked for in the value and in its base64 decoding. */

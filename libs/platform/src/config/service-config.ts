@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { isPrivateKey, isPublicKey, parseTrustedKeys } from '../auth/request-token';
+import { StrongSecretInProduction } from './secret-strength';
 
 // Unrecognised strings pass through unchanged so that @IsBoolean names the variable.
 export const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -113,6 +114,8 @@ export class ServiceConfig {
    */
   @ValidateIf((c: ServiceConfig) => settingsOf(c).verifiesForwardedIdentity || c.GATEWAY_IDENTITY_PUBLIC_KEY !== undefined)
   @IsSigningKey('public', 'GATEWAY_IDENTITY_PUBLIC_KEY must be an Ed25519 public key (base64url SPKI DER or PEM)')
+  // A published key pair's public half: anyone holding the published private half could sign.
+  @StrongSecretInProduction()
   GATEWAY_IDENTITY_PUBLIC_KEY?: string;
 
   /**
@@ -121,6 +124,7 @@ export class ServiceConfig {
    */
   @ValidateIf((c: ServiceConfig) => settingsOf(c).callsOtherServices || c.SERVICE_SIGNING_KEY !== undefined)
   @IsSigningKey('private', 'SERVICE_SIGNING_KEY must be an Ed25519 private key (base64url PKCS8 DER or PEM)')
+  @StrongSecretInProduction()
   SERVICE_SIGNING_KEY?: string;
 
   /**
@@ -130,6 +134,7 @@ export class ServiceConfig {
    */
   @ValidateIf((c: ServiceConfig) => settingsOf(c).acceptsServiceCalls || c.TRUSTED_SERVICE_KEYS !== undefined)
   @IsTrustedServiceKeys()
+  @StrongSecretInProduction((value) => value.split(',').map((pair) => pair.slice(pair.indexOf(':') + 1)))
   TRUSTED_SERVICE_KEYS?: string;
 
   /**
@@ -137,6 +142,7 @@ export class ServiceConfig {
    * Idempotency-Key): base64 of at least 32 bytes. Derived from nothing else.
    */
   @Matches(/^[A-Za-z0-9+/=_-]{43,}$/, { message: 'IDEMPOTENCY_FINGERPRINT_KEY must be base64 of at least 32 bytes' })
+  @StrongSecretInProduction()
   IDEMPOTENCY_FINGERPRINT_KEY!: string;
 
   /** How often the outbox relay looks for unpublished events when idle, in milliseconds. */
