@@ -117,3 +117,15 @@ it('logs a merchant in and switches between Chinese and English, screenshotting 
   await expect(page.getByRole('navigation', { name: '主导航' }).isVisible()).resolves.toBe(true);
   await browser.screenshot(page, 'merchant-home-zh');
 });
+
+it('works under the gateway’s Content-Security-Policy: the portal and the API reference (Swagger UI) load with no violation', async () => {
+  // A CSP violation is a console error, which afterEach refuses; the browser enforces the policy (no bypassCSP).
+  const page = await browser.newPage();
+  const portal = await page.goto('/', { waitUntil: 'domcontentloaded' });
+  expect(portal?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await emailField(page).waitFor({ state: 'visible' });
+  const docs = await page.goto('/api/docs', { waitUntil: 'domcontentloaded' });
+  expect(docs?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+  await page.getByRole('heading', { name: /Kami API/ }).first().waitFor({ state: 'visible' });
+  await page.close();
+});
