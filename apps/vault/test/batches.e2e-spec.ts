@@ -333,6 +333,24 @@ describe('CSV batches (streamed)', () => {
     expect((await uploadCsv(supplierA, offerId, lines.slice(0, MAX_CSV_LINES).join('\n'))).accepted).toBe(MAX_CSV_LINES);
   });
 
+  it('counts blank and whitespace-only lines toward BATCH_CSV_MAX_LINES, so a body of empty lines cannot run on without end', async () => {
+    const offerId = await offerOf(supplierA);
+    const blanks = ['', '   ', '\t', ',,,', ' , ,'];
+    const blankLines = Array.from({ length: MAX_CSV_LINES + 1 }, (_, i) => blanks[i % blanks.length]);
+    const endless = await uploadCsv(supplierA, offerId, `code\n${blankLines.join('\n')}\n${code()}\n`);
+    expect(endless).toMatchObject({ status: 'failed', failure: { code: 'too_many_lines' }, codes: { available: 0, reserved: 0, sold: 0, void: 0 } });
+    expect(endless.failure.detail).toContain(String(MAX_CSV_LINES));
+    expect(await codesOfBatch(endless.id)).toBe(0);
+    // Blank lines before the header count too.
+    const leading = await uploadCsv(supplierA, offerId, `${blankLines.join('\n')}\ncode\n${code()}\n`);
+    expect(leading).toMatchObject({ status: 'failed', failure: { code: 'too_many_lines' } });
+    // Within the limit, blank lines are skipped as before (and lines keep their numbers in the file).
+    const [a, b] = [code(), code()];
+    const within = await uploadCsv(supplierA, offerId, `code\n${a}\n${blankLines.slice(0, MAX_CSV_LINES - 3).join('\n')}\n${b}\nnot a code!\n`);
+    expect(within).toMatchObject({ status: 'completed', accepted: 2, refused: { bad_format: 1 } });
+    expect(await refusalsOf(supplierA, within.id)).toEqual([{ line: MAX_CSV_LINES + 1, reason: 'bad_format', field: 'code' }]);
+  });
+
   it('fails files that are not CSV, or whose header names unknown columns, without quoting them', async () => {
     const offerId = await offerOf(supplierA);
     const hidden = code();

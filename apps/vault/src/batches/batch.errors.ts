@@ -18,7 +18,7 @@ export const BatchErrorCode = {
  * `failure.detail` says more in words and never contains a line's content.
  */
 export const BatchFailureCode = {
-  /** More data lines than BATCH_CSV_MAX_LINES. */
+  /** More lines than BATCH_CSV_MAX_LINES besides the header (blank and whitespace-only lines count). */
   TooManyLines: 'too_many_lines',
   /** The client went away before the whole body arrived. */
   UploadAborted: 'upload_aborted',

@@ -34,7 +34,7 @@ export class BatchesController {
   @ApiBody({
     description:
       'UTF-8 CSV (BOM allowed), streamed: an optional header row naming the columns code, pin, serial, redemption_url, expires_at (without one, that order); ' +
-      'blank lines are skipped but count, so refusals name lines as in the file (the header is line 1). At most BATCH_CSV_MAX_LINES data lines.',
+      'blank lines are skipped but count, so refusals name lines as in the file (the header is line 1). At most BATCH_CSV_MAX_LINES lines besides the header, blank ones included.',
     schema: { type: 'string', format: 'binary' },
   })
   @ApiOperation({

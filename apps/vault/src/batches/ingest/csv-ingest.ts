@@ -109,6 +109,11 @@ function csvFailure(error: unknown): IngestFailure {
   throw error;
 }
 
+const tooManyLines = (maxLines: number, line: number): IngestFailure => ({
+  code: BatchFailureCode.TooManyLines,
+  detail: `The file has more than ${maxLines} lines besides the header, blank ones included (line ${line} is one too many); split it into several batches.`,
+});
+
 /**
  * Reads a CSV upload as it arrives and hands each data line to the writer: csv-parse in
  * streaming mode (the body is never held whole), with backpressure (when the writer has a chunk
@@ -116,7 +121,8 @@ function csvFailure(error: unknown): IngestFailure {
  *
  * Format: UTF-8 with or without BOM; an optional header row (see readHeader), else the columns
  * code,pin,serial,redemption_url,expires_at in that order; blank lines skipped but counted, so
- * lines are numbered as in the file (the header is line 1). At most `maxLines` data lines.
+ * lines are numbered as in the file (the header is line 1). At most `maxLines` lines besides the
+ * header, blank and whitespace-only ones included (else an endless body of them is never refused).
  *
  * Returns null when the whole file was read, or why the batch must fail. Either way every line
  * taken is handed to the writer (the caller finishes or abandons it).
@@ -144,7 +150,8 @@ export async function feedCsv(source: Readable, writer: IngestWriter, maxLines: 
   source.pipe(parser);
 
   let layout: Layout | undefined;
-  let dataLines = 0;
+  /** Lines other than the header: data lines and blank ones. */
+  let counted = 0;
   let nextLine = 1;
   const stop = (failure: IngestFailure): IngestFailure => {
     source.unpipe(parser);
@@ -155,7 +162,11 @@ export async function feedCsv(source: Readable, writer: IngestWriter, maxLines: 
     for await (const cells of parser as AsyncIterable<string[]>) {
       const line = nextLine;
       nextLine += 1 + breaksInside(cells);
-      if (isBlank(cells)) continue;
+      if (isBlank(cells)) {
+        // Blank lines count toward the limit: skipped for free, they would let a body run on without end.
+        if (++counted > maxLines) return stop(tooManyLines(maxLines, line));
+        continue;
+      }
       if (layout === undefined) {
         const header = readHeader(cells);
         if (header && 'failure' in header) return stop(header.failure);
@@ -165,12 +176,7 @@ export async function feedCsv(source: Readable, writer: IngestWriter, maxLines: 
         }
         layout = DEFAULT_LAYOUT;
       }
-      if (++dataLines > maxLines) {
-        return stop({
-          code: BatchFailureCode.TooManyLines,
-          detail: `The file has more than ${maxLines} data lines (line ${line} is one too many); split it into several batches.`,
-        });
-      }
+      if (++counted > maxLines) return stop(tooManyLines(maxLines, line));
       if (hasStrayCell(cells, layout)) {
         const pending = writer.addRefusal(line, 'bad_format', null);
         if (pending) await pending;
