@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import {
   API_KEY_PREFIX,
   DUMMY_PASSWORD_HASH,
@@ -6,6 +6,7 @@ import {
   hashApiKeySecret,
   hashPassword,
   parseApiKey,
+  passwordNeedsRehash,
   secretsEqual,
   verifyPassword,
 } from './credentials';
@@ -18,16 +19,40 @@ describe('passwords', () => {
     expect(await verifyPassword('', stored)).toBe(false);
   });
 
-  it('stores scrypt with its parameters and a random salt, never the password', async () => {
+  it('stores scrypt with its parameters (OWASP\'s minimum, N=2^17 r=8 p=1) and a random salt, never the password', async () => {
     const [a, b] = await Promise.all([hashPassword('same password'), hashPassword('same password')]);
     expect(a).not.toEqual(b);
     for (const stored of [a, b]) {
-      expect(stored).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+      expect(stored).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
       expect(stored).not.toContain('same password');
     }
     // Both still verify: the salt travels with the hash.
     expect(await verifyPassword('same password', a)).toBe(true);
     expect(await verifyPassword('same password', b)).toBe(true);
+  });
+
+  it('still verifies a hash stored with older parameters, and says it needs rehashing; a current one does not', async () => {
+    const salt = randomBytes(16);
+    const old = ['scrypt', 32768, 8, 1, salt.toString('base64url'), scryptSync('pw-older', salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString('base64url')].join('$');
+    expect(await verifyPassword('pw-older', old)).toBe(true);
+    expect(await verifyPassword('pw-older!', old)).toBe(false);
+    expect(passwordNeedsRehash(old)).toBe(true);
+    expect(passwordNeedsRehash('scrypt$131072$8$1$x$y'.replace('$8$', '$4$'))).toBe(true);
+    expect(passwordNeedsRehash(await hashPassword('pw-current'))).toBe(false);
+    expect(passwordNeedsRehash('bcrypt$whatever')).toBe(true);
+  });
+
+  it('makes an unknown email cost what a real login costs: the dummy hash has the current parameters', () => {
+    expect(DUMMY_PASSWORD_HASH).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(passwordNeedsRehash(DUMMY_PASSWORD_HASH)).toBe(false);
+  });
+
+  it('refuses, without throwing, a stored hash whose parameters are malformed or would take unbounded memory', async () => {
+    const stored = await hashPassword('pw-123456');
+    const [, , , , salt, hash] = stored.split('$');
+    for (const params of ['3$8$1', '0$8$1', 'x$8$1', '131072$0$1', '131072$8$0', '1048576$8$1', '131072$8$1000', '131072.5$8$1', '-131072$8$1']) {
+      await expect(verifyPassword('pw-123456', `scrypt$${params}$${salt}$${hash}`)).resolves.toBe(false);
+    }
   });
 
   it('refuses anything against the dummy hash and against unknown schemes', async () => {

@@ -3,33 +3,59 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type Scry
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> =>
   new Promise((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 
-// scrypt parameters (N=2^15, r=8, p=1: ~32 MiB and tens of ms per hash) are stored with each hash,
-// so they can be raised later without invalidating existing passwords.
-const SCRYPT = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/*
+ * scrypt at OWASP's minimum (Password Storage Cheat Sheet): N=2^17, r=8, p=1, so 128 MiB and a
+ * few hundred ms per hash. Each hash stores its parameters (`scrypt$N$r$p$salt$hash`), so a hash
+ * made with older ones (N=2^15 until this was raised) still verifies, and is replaced at the user's
+ * next successful login (passwordNeedsRehash). The test harness writes hashes in the same format
+ * (libs/testing system-harness gatewayPasswordHash): keep its parameters equal to these.
+ */
+const SCRYPT = { N: 2 ** 17, r: 8, p: 1 };
+/** Room for the current cost and one step above it; a stored hash asking for more is refused, not run. */
+const MAX_MEMORY = 256 * 1024 * 1024;
 const KEY_LENGTH = 32;
+
+interface ScryptParameters {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** The parameters of a stored hash, or undefined when they are not ones scrypt may run with here. */
+function storedParameters(n: string | undefined, r: string | undefined, p: string | undefined): ScryptParameters | undefined {
+  const [N, R, P] = [n, r, p].map((part) => (part !== undefined && /^[1-9]\d{0,9}$/.test(part) ? Number(part) : NaN)) as [number, number, number];
+  if (![N, R, P].every(Number.isSafeInteger) || N < 2 || (N & (N - 1)) !== 0) return undefined;
+  // scrypt's memory: 128·r·N for V and 128·r·p for B.
+  if (128 * R * (N + 2) + 128 * R * P > MAX_MEMORY || P > 16) return undefined;
+  return { N, r: R, p: P };
+}
 
 /** `scrypt$N$r$p$salt$hash`, base64url parts. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, KEY_LENGTH, SCRYPT);
+  const hash = await scrypt(password, salt, KEY_LENGTH, { ...SCRYPT, maxmem: MAX_MEMORY });
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const parameters = storedParameters(n, r, p);
+  if (scheme !== 'scrypt' || !parameters || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: SCRYPT.maxmem,
-  });
+  if (expected.length < 16) return false;
+  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { ...parameters, maxmem: MAX_MEMORY });
   return timingSafeEqual(actual, expected);
 }
 
-/** A hash to compare against when the email is unknown, so both paths cost the same time. */
-export const DUMMY_PASSWORD_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+/** Whether a stored hash (that verified) was made with other parameters than today's, and should be replaced. */
+export function passwordNeedsRehash(stored: string): boolean {
+  const [scheme, n, r, p] = stored.split('$');
+  const parameters = storedParameters(n, r, p);
+  return scheme !== 'scrypt' || !parameters || parameters.N !== SCRYPT.N || parameters.r !== SCRYPT.r || parameters.p !== SCRYPT.p;
+}
+
+/** A hash to compare against when the email is unknown, so both paths cost the same time (current parameters). */
+export const DUMMY_PASSWORD_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
 
 export const API_KEY_PREFIX = 'kami_';
 

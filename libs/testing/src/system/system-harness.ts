@@ -38,9 +38,10 @@ export type SystemService = (typeof SYSTEM_SERVICES)[number];
  */
 function gatewayPasswordHash(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const params = { N: 32768, r: 8, p: 1 };
+  // The gateway's current parameters (OWASP's minimum): a hash with older ones would be rewritten at the first login.
+  const params = { N: 2 ** 17, r: 8, p: 1 };
   return new Promise((resolve, reject) =>
-    scrypt(password, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }, (error, hash) =>
+    scrypt(password, salt, 32, { ...params, maxmem: 256 * 1024 * 1024 }, (error, hash) =>
       error ? reject(error) : resolve(['scrypt', params.N, params.r, params.p, salt.toString('base64url'), hash.toString('base64url')].join('$')),
     ),
   );

@@ -6,7 +6,7 @@ import { ORGANISATION_TYPES } from '@kami/contracts';
 import { SERVICE_CONFIG, ROLES, type Identity } from '@kami/platform';
 import type { GatewayConfig } from '../../config/gateway.config';
 import { LoginThrottle, loginAccountKey } from '../../rate-limit/login-throttle';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../credentials';
+import { DUMMY_PASSWORD_HASH, hashPassword, passwordNeedsRehash, verifyPassword } from '../credentials';
 import { invalidCredentials, sessionExpired } from '../identity.errors';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { UserEntity } from '../users/user.entity';
@@ -55,7 +55,16 @@ export class SessionsService {
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) throw invalidCredentials();
     await this.throttle.succeeded(account);
+    if (passwordNeedsRehash(user.passwordHash)) await this.rehash(user, password);
     return this.issue(user, nowSeconds());
+  }
+
+  /**
+   * Replaces a hash made with older scrypt parameters, now that the password is known to be right;
+   * only if it is still the hash just verified (a password changed meanwhile is left alone).
+   */
+  private async rehash(user: UserEntity, password: string): Promise<void> {
+    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: await hashPassword(password) });
   }
 
   /** A fresh token for a valid session token, within the session's maximum age; otherwise 401 session_expired. */
