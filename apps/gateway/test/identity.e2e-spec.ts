@@ -170,6 +170,30 @@ describe('sessions', () => {
     expectProblem(await refresh({ token: withLoginAt(now, randomUUID()) }), 401, 'session_expired');
   });
 
+  it('logs out: the session\'s tokens (the current one and those it was renewed from) are refused from then on, other sessions go on', async () => {
+    const first = (await h.login(merchant.email, merchant.password)).body.accessToken as string;
+    const other = (await h.login(merchant.email, merchant.password)).body.accessToken as string;
+    const renewed = await h.gateway.request('POST', '/api/v1/identity/sessions/refresh', { token: first });
+    expect(renewed.status).toBe(201);
+    const current = renewed.body.accessToken as string;
+
+    const logout = await h.gateway.request('POST', '/api/v1/identity/sessions/logout', { token: current });
+    expect(logout.status).toBe(204);
+    for (const token of [current, first]) {
+      expectProblem(await h.gateway.request('GET', '/api/v1/identity/me', { token }), 401, 'session_expired');
+      expectProblem(await h.gateway.request('POST', '/api/v1/identity/sessions/refresh', { token }), 401, 'session_expired');
+      // Proxied routes too: the gateway does not forward an identity for it.
+      expectProblem(await h.gateway.request('GET', '/api/v1/catalog/categories', { token }), 401, 'session_expired');
+    }
+    // An ended session's token cannot log out again; the other login is untouched.
+    expectProblem(await h.gateway.request('POST', '/api/v1/identity/sessions/logout', { token: first }), 401, 'session_expired');
+    expect((await h.gateway.request('GET', '/api/v1/identity/me', { token: other })).status).toBe(200);
+    // API keys have no session to end (they are revoked instead); no token is 401.
+    const key = await createApiKey(merchant, 'logout-probe');
+    expectProblem(await h.gateway.request('POST', '/api/v1/identity/sessions/logout', { apiKey: key.key }), 403, 'forbidden_for_api_keys');
+    expect((await h.gateway.request('POST', '/api/v1/identity/sessions/logout')).status).toBe(401);
+  });
+
   it('rehashes a password stored with older scrypt parameters at its next successful login, and only then', async () => {
     const account = await h.createAccount(operator.token, 'merchant');
     const storedHash = async (): Promise<string> =>

@@ -120,12 +120,30 @@ it('logs a merchant in and switches between Chinese and English, screenshotting 
 
 it('works under the gateway’s Content-Security-Policy: the portal and the API reference (Swagger UI) load with no violation', async () => {
   // A CSP violation is a console error, which afterEach refuses; the browser enforces the policy (no bypassCSP).
-  const page = await browser.newPage();
+  // A context of its own: the login page shows, whoever the earlier tests logged in.
+  const page = await browser.isolatedPage();
   const portal = await page.goto('/', { waitUntil: 'domcontentloaded' });
   expect(portal?.headers()['content-security-policy']).toContain("script-src 'self'");
   await emailField(page).waitFor({ state: 'visible' });
   const docs = await page.goto('/api/docs', { waitUntil: 'domcontentloaded' });
   expect(docs?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
   await page.getByRole('heading', { name: /Kami API/ }).first().waitFor({ state: 'visible' });
-  await page.close();
+  await page.context().close();
+});
+
+it('logging out ends the session on the server: the token the page held opens nothing any more', async () => {
+  const page = await browser.isolatedPage();
+  await page.goto('/', { waitUntil: 'domcontentloaded' });
+  await logIn(page, merchant.email, merchant.password);
+  const token = await page.evaluate(() => window.localStorage.getItem('kami.session'));
+  expect((await h.gateway.request('GET', '/api/v1/identity/me', { token: token! })).status).toBe(200);
+
+  const loggedOut = page.waitForResponse((response) => response.url().endsWith('/api/v1/identity/sessions/logout'));
+  await page.getByRole('button', { name: LABELS.logout }).click();
+  expect((await loggedOut).status()).toBe(204);
+  await emailField(page).waitFor({ state: 'visible' });
+  expect(await page.evaluate(() => window.localStorage.getItem('kami.session'))).toBeNull();
+  const after = await h.gateway.request('GET', '/api/v1/identity/me', { token: token! });
+  expect([after.status, after.body?.code]).toEqual([401, 'session_expired']);
+  await page.context().close();
 });

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access, CurrentIdentity, Idempotent, Public, type Identity } from '@kami/platform';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -50,6 +50,19 @@ export class IdentityController {
   refresh(@Headers('authorization') authorization: string): Promise<SessionDto> {
     // The guard has verified a user session (API keys are refused): the header holds its bearer token.
     return this.sessions.refresh(authorization.replace(/^Bearer\s+/i, ''));
+  }
+
+  @Access({ apiKeys: false })
+  @Post('sessions/logout')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'End the session of a portal session token: it, and every token the same login was renewed into or from, is 401 session_expired from now on (the portal calls this when the user logs out)',
+  })
+  @ApiNoContentResponse({ description: 'The session is ended.' })
+  async logout(@Headers('authorization') authorization: string): Promise<void> {
+    // As for refresh: the guard has verified a user session, whose bearer token the header holds.
+    await this.sessions.logout(authorization.replace(/^Bearer\s+/i, ''));
   }
 
   @Get('me')

@@ -38,8 +38,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const logout = useCallback(() => {
+    const token = sessionStore.token();
     setOrganisation(null);
     sessionStore.clear('logged_out');
+    // Ends the session on the server too, so the token (should it have been copied) opens nothing
+    // any more. Logged out here whatever the answer: a failure leaves the token to expire.
+    if (token) void api.post('/api/v1/identity/sessions/logout', undefined, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
   }, []);
 
   const value = useMemo<SessionContextValue>(

@@ -1,9 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ORGANISATION_TYPES } from '@kami/contracts';
-import { SERVICE_CONFIG, ROLES, type Identity } from '@kami/platform';
+import { Redis, SERVICE_CONFIG, ROLES, type Identity } from '@kami/platform';
 import type { GatewayConfig } from '../../config/gateway.config';
 import { LoginThrottle, loginAccountKey } from '../../rate-limit/login-throttle';
 import { DUMMY_PASSWORD_HASH, hashPassword, passwordNeedsRehash, verifyPassword } from '../credentials';
@@ -19,6 +20,8 @@ interface SessionClaims {
   roles: Identity['roles'];
   /** When the user logged in with the password (seconds since the epoch); kept across refreshes. */
   auth_time?: number;
+  /** The login this token belongs to (kept across refreshes): what logout ends. */
+  sid?: string;
 }
 
 /** The verified claims, with what the JWT library adds. */
@@ -30,7 +33,9 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
  * Portal sessions: email + password in, a short-lived JWT out. While the user is active the portal
  * trades its token for a fresh one (refresh); the user and organisation are read again then, so a
  * removed user or changed roles take effect at the next refresh, and no token outlives
- * SESSION_MAX_AGE_SECONDS from the login.
+ * SESSION_MAX_AGE_SECONDS from the login. Logout ends the login (`sid`) in Redis until its maximum
+ * age has passed, so none of its tokens (the current one, those it was renewed from) is accepted
+ * again, on any gateway instance.
  */
 @Injectable()
 export class SessionsService {
@@ -40,6 +45,7 @@ export class SessionsService {
     private readonly jwt: JwtService,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
     private readonly throttle: LoginThrottle,
+    private readonly redis: Redis,
   ) {}
 
   /**
@@ -56,7 +62,7 @@ export class SessionsService {
     if (!user || !ok) throw invalidCredentials();
     await this.throttle.succeeded(account);
     if (passwordNeedsRehash(user.passwordHash)) await this.rehash(user, password);
-    return this.issue(user, nowSeconds());
+    return this.issue(user, nowSeconds(), randomUUID());
   }
 
   /**
@@ -72,7 +78,21 @@ export class SessionsService {
     const claims = await this.verify(token);
     const user = await this.users.findOneBy({ id: claims.sub });
     if (!user || user.organisationId !== claims.org) throw sessionExpired();
-    return this.issue(user, claims.auth_time);
+    // A token from before sessions had ids starts one (the token itself lives out its few minutes).
+    return this.issue(user, claims.auth_time, claims.sid ?? randomUUID());
+  }
+
+  /** Ends the session of a valid session token: it and every token of the same login are refused from now on. */
+  async logout(token: string): Promise<void> {
+    const claims = await this.verify(token);
+    const until = claims.sid ? claims.auth_time + this.config.SESSION_MAX_AGE_SECONDS : claims.exp;
+    await this.redis.set(this.revokedKey(token, claims), '1', 'EX', Math.max(1, until - nowSeconds() + 1));
+  }
+
+  /** The Redis key that marks a session ended: its id, or (a token without one) the token's digest. */
+  private revokedKey(token: string, claims: Pick<SessionClaims, 'sid'>): string {
+    const id = claims.sid ?? `token:${createHash('sha256').update(token).digest('base64url')}`;
+    return `${this.config.REDIS_KEY_PREFIX}session-ended:${id}`;
   }
 
   async identify(token: string): Promise<Identity> {
@@ -80,6 +100,7 @@ export class SessionsService {
     return { organisationId: claims.org, organisationType: claims.orgType, principalType: 'user', principalId: claims.sub, roles: claims.roles };
   }
 
+  /** The claims of a valid token of a session not ended; otherwise 401 session_expired. */
   private async verify(token: string): Promise<VerifiedClaims> {
     let claims: SessionClaims & { iat?: number; exp: number };
     try {
@@ -91,11 +112,13 @@ export class SessionsService {
     // Tokens from before auth_time existed count from their issue time.
     const authTime = claims.auth_time ?? claims.iat ?? 0;
     if (nowSeconds() >= authTime + this.config.SESSION_MAX_AGE_SECONDS) throw sessionExpired();
+    if (claims.sid !== undefined && (typeof claims.sid !== 'string' || claims.sid.length > 64)) throw sessionExpired();
+    if ((await this.redis.exists(this.revokedKey(token, claims))) > 0) throw sessionExpired();
     return { ...claims, auth_time: authTime };
   }
 
   /** A token for the user as stored now, expiring after JWT_TTL_SECONDS or at the session's maximum age. */
-  private async issue(user: UserEntity, authTime: number): Promise<SessionDto> {
+  private async issue(user: UserEntity, authTime: number, sid: string): Promise<SessionDto> {
     const organisation = await this.organisations.findOneByOrFail({ id: user.organisationId });
     const now = nowSeconds();
     const exp = Math.min(now + this.config.JWT_TTL_SECONDS, authTime + this.config.SESSION_MAX_AGE_SECONDS);
@@ -105,6 +128,7 @@ export class SessionsService {
       orgType: organisation.type,
       roles: user.roles,
       auth_time: authTime,
+      sid,
       iat: now,
       exp,
     };
