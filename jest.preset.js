@@ -19,7 +19,8 @@ module.exports = (projectRoot, overrides = {}) => ({
     '^@kami/(code-format|contracts|platform|pricing|reservation|testing)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   setupFiles: [path.join(__dirname, 'libs/testing/src/setup/jest-setup.ts')],
-  testTimeout: 60_000,
+  // Hooks that start a whole system wait for every process to be ready (up to 150 s on a loaded machine).
+  testTimeout: 180_000,
   // Service shells without tests yet still run the target; a project with tests fails on any failure.
   passWithNoTests: true,
   ...overrides,

@@ -26,7 +26,8 @@ export * from './request-tokens';
 const GATEWAY_ENTRY = 'apps/gateway/src/main.ts';
 /** Where `nx run portal:build` writes the portal; the harness's gateways serve it at `/`. */
 export const PORTAL_BUILD_DIR = path.join(WORKSPACE_ROOT, 'dist', 'apps', 'portal');
-const READY_TIMEOUT_MS = 60_000;
+// Generous: on 2 cores a test file starts up to eight processes that compile their TypeScript at once, beside another file doing the same.
+const READY_TIMEOUT_MS = 150_000;
 
 export const SYSTEM_SERVICES = ['catalog', 'vault', 'ordering', 'delivery', 'settlement'] as const;
 export type SystemService = (typeof SYSTEM_SERVICES)[number];
