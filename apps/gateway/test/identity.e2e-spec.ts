@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import http from 'node:http';
-import { eventually, generateSigningKeyPair, signIdentityHeader, signJwt, startSystem, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
+import { eventually, generateSigningKeyPair, signIdentityHeader, signJwt, startSystem, TEST_PASSWORD_HASH_COST, type Account, type ApiResponse, type JsonBody, type SystemHarness } from '@kami/testing';
 
 /*
  * Identity through the real gateway (and the real catalog behind it), over HTTP, as a client sees it.
@@ -198,16 +198,17 @@ describe('sessions', () => {
     const account = await h.createAccount(operator.token, 'merchant');
     const storedHash = async (): Promise<string> =>
       (await h.query<{ password_hash: string }>(`SELECT password_hash FROM app_user WHERE lower(email) = lower($1)`, [account.email]))[0]!.password_hash;
-    // As a gateway from before N was raised stored it: N=2^15.
+    // As a gateway with a lower cost than this one's (TEST_PASSWORD_HASH_COST) stored it.
     const salt = randomBytes(16);
-    const oldHash = ['scrypt', 32768, 8, 1, salt.toString('base64url'), scryptSync(account.password, salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString('base64url')].join('$');
+    const oldN = 2 ** (TEST_PASSWORD_HASH_COST - 1);
+    const oldHash = ['scrypt', oldN, 8, 1, salt.toString('base64url'), scryptSync(account.password, salt, 32, { N: oldN, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString('base64url')].join('$');
     await h.query(`UPDATE app_user SET password_hash = $1 WHERE lower(email) = lower($2)`, [oldHash, account.email]);
 
     expectProblem(await h.login(account.email, `${account.password}-wrong`), 401, 'invalid_credentials');
     expect(await storedHash()).toBe(oldHash);
     expect((await h.login(account.email, account.password)).status).toBe(201);
     const rehashed = await storedHash();
-    expect(rehashed).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(rehashed).toMatch(new RegExp(`^scrypt\\$${2 ** TEST_PASSWORD_HASH_COST}\\$8\\$1\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
     expect((await h.login(account.email, account.password)).status).toBe(201);
     expect(await storedHash()).toBe(rehashed);
   });

@@ -29,3 +29,23 @@ describe('TRUSTED_PROXIES', () => {
     expect(refusedWith(value)).toContain('TRUSTED_PROXIES');
   });
 });
+
+describe('PASSWORD_HASH_COST', () => {
+  const named = (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      loadConfig(GatewayConfig, env);
+    } catch (error) {
+      if (error instanceof ConfigValidationError) return error.problems.map((p) => p.variable);
+      throw error;
+    }
+    return [];
+  };
+
+  it('is OWASP’s minimum for scrypt (N=2^17) by default, and production takes nothing below it', () => {
+    expect(new GatewayConfig().PASSWORD_HASH_COST).toBe(17);
+    expect(named({ NODE_ENV: 'production', PASSWORD_HASH_COST: '16' })).toContain('PASSWORD_HASH_COST');
+    expect(named({ NODE_ENV: 'production', PASSWORD_HASH_COST: '17' })).not.toContain('PASSWORD_HASH_COST');
+    // The test harness's lower cost is for tests only.
+    expect(named({ NODE_ENV: 'test', PASSWORD_HASH_COST: '15' })).not.toContain('PASSWORD_HASH_COST');
+  });
+});

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, IsUrl, Max, Min, MinLength, ValidateBy } from 'class-validator';
-import { isPrivateKey, IsRedisUrl, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
+import { isPrivateKey, IsRedisUrl, RefusedInProduction, ServiceConfig, StrongSecretInProduction, toInt } from '@kami/platform';
 import { defaultPortalDir } from '../portal/portal-static';
 
 const serviceUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -47,6 +47,17 @@ export class GatewayConfig extends ServiceConfig {
   })
   @StrongSecretInProduction()
   GATEWAY_IDENTITY_PRIVATE_KEY!: string;
+
+  /**
+   * log2 of scrypt's N for new password hashes (r=8, p=1): 17 is OWASP's minimum and production's
+   * floor. Older hashes still verify and are rewritten at the next login. Tests run at 15.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(14)
+  @Max(20)
+  @RefusedInProduction((value) => typeof value === 'number' && value < 17, 'is below OWASP’s minimum for scrypt (17, N=2^17); refused in production')
+  PASSWORD_HASH_COST = 17;
 
   /** Redis for rate limiting. */
   @IsRedisUrl()

@@ -8,9 +8,12 @@ const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptO
  * few hundred ms per hash. Each hash stores its parameters (`scrypt$N$r$p$salt$hash`), so a hash
  * made with older ones (N=2^15 until this was raised) still verifies, and is replaced at the user's
  * next successful login (passwordNeedsRehash). The test harness writes hashes in the same format
- * (libs/testing system-harness gatewayPasswordHash): keep its parameters equal to these.
+ * (libs/testing system-harness gatewayPasswordHash). The cost (log2 N) is PASSWORD_HASH_COST: 17 by
+ * default and at least 17 in production; the test harness runs its gateways at 15, so that the
+ * hundreds of accounts the tests make do not spend minutes of CPU in scrypt.
  */
-const SCRYPT = { N: 2 ** 17, r: 8, p: 1 };
+export const DEFAULT_PASSWORD_HASH_COST = 17;
+const scryptParameters = (cost: number): ScryptParameters => ({ N: 2 ** cost, r: 8, p: 1 });
 /** Room for the current cost and one step above it; a stored hash asking for more is refused, not run. */
 const MAX_MEMORY = 256 * 1024 * 1024;
 const KEY_LENGTH = 32;
@@ -31,10 +34,11 @@ function storedParameters(n: string | undefined, r: string | undefined, p: strin
 }
 
 /** `scrypt$N$r$p$salt$hash`, base64url parts. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_HASH_COST): Promise<string> {
+  const parameters = scryptParameters(cost);
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, KEY_LENGTH, { ...SCRYPT, maxmem: MAX_MEMORY });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  const hash = await scrypt(password, salt, KEY_LENGTH, { ...parameters, maxmem: MAX_MEMORY });
+  return ['scrypt', parameters.N, parameters.r, parameters.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -47,15 +51,20 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-/** Whether a stored hash (that verified) was made with other parameters than today's, and should be replaced. */
-export function passwordNeedsRehash(stored: string): boolean {
+/** Whether a stored hash (that verified) was made with other parameters than the configured ones, and should be replaced. */
+export function passwordNeedsRehash(stored: string, cost = DEFAULT_PASSWORD_HASH_COST): boolean {
   const [scheme, n, r, p] = stored.split('$');
   const parameters = storedParameters(n, r, p);
-  return scheme !== 'scrypt' || !parameters || parameters.N !== SCRYPT.N || parameters.r !== SCRYPT.r || parameters.p !== SCRYPT.p;
+  const current = scryptParameters(cost);
+  return scheme !== 'scrypt' || !parameters || parameters.N !== current.N || parameters.r !== current.r || parameters.p !== current.p;
 }
 
-/** A hash to compare against when the email is unknown, so both paths cost the same time (current parameters). */
-export const DUMMY_PASSWORD_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+/** A hash to compare against when the email is unknown, so both paths cost the same time (the configured parameters). */
+export function dummyPasswordHash(cost = DEFAULT_PASSWORD_HASH_COST): string {
+  const { N, r, p } = scryptParameters(cost);
+  return `scrypt$${N}$${r}$${p}$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+}
+export const DUMMY_PASSWORD_HASH = dummyPasswordHash();
 
 export const API_KEY_PREFIX = 'kami_';
 

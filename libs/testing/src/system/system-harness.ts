@@ -33,6 +33,13 @@ export const SYSTEM_SERVICES = ['catalog', 'vault', 'ordering', 'delivery', 'set
 export type SystemService = (typeof SYSTEM_SERVICES)[number];
 
 /**
+ * scrypt's cost (log2 N) of the harness's gateways: below production's 17 (refused there), because
+ * the tests make hundreds of accounts and each costs a hash and a verification; the code path is
+ * the same, and the gateway's unit tests cover the production cost.
+ */
+export const TEST_PASSWORD_HASH_COST = 15;
+
+/**
  * A password hash in the gateway's stored format (`scrypt$N$r$p$salt$hash`, see
  * apps/gateway/src/identity/credentials.ts), so the first operator can be written straight into
  * the gateway's database: there is no public sign-up, and a harness may not import app code.
@@ -40,7 +47,8 @@ export type SystemService = (typeof SYSTEM_SERVICES)[number];
 function gatewayPasswordHash(password: string): Promise<string> {
   const salt = randomBytes(16);
   // The gateway's current parameters (OWASP's minimum): a hash with older ones would be rewritten at the first login.
-  const params = { N: 2 ** 17, r: 8, p: 1 };
+  // The cost the harness's gateways run at (PASSWORD_HASH_COST below).
+  const params = { N: 2 ** TEST_PASSWORD_HASH_COST, r: 8, p: 1 };
   return new Promise((resolve, reject) =>
     scrypt(password, salt, 32, { ...params, maxmem: 256 * 1024 * 1024 }, (error, hash) =>
       error ? reject(error) : resolve(['scrypt', params.N, params.r, params.p, salt.toString('base64url'), hash.toString('base64url')].join('$')),
@@ -401,6 +409,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
         REDIS_URL: infra.redisUrl,
         REDIS_KEY_PREFIX: redisPrefix,
         JWT_SECRET: secrets.jwt,
+        PASSWORD_HASH_COST: String(TEST_PASSWORD_HASH_COST),
         GATEWAY_IDENTITY_PRIVATE_KEY: secrets.gatewayIdentity.privateKey,
         IDEMPOTENCY_FINGERPRINT_KEY: gatewayFingerprintKey,
         CATALOG_URL: serviceUrl('catalog'),

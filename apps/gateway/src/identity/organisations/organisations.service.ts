@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { OrganisationRegistered } from '@kami/contracts';
-import { decodeCursor, Messaging, toCursorPage, type CursorPage } from '@kami/platform';
+import { decodeCursor, Messaging, SERVICE_CONFIG, toCursorPage, type CursorPage } from '@kami/platform';
+import type { GatewayConfig } from '../../config/gateway.config';
 import { hashPassword } from '../credentials';
 import { emailTaken } from '../identity.errors';
 import { UserEntity } from '../users/user.entity';
@@ -30,10 +31,11 @@ export class OrganisationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(OrganisationEntity) private readonly organisations: Repository<OrganisationEntity>,
     private readonly messaging: Messaging,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async register(input: RegisterOrganisationDto, traceId?: string): Promise<OrganisationDto & { adminUserId: string }> {
-    const passwordHash = await hashPassword(input.admin.password);
+    const passwordHash = await hashPassword(input.admin.password, this.config.PASSWORD_HASH_COST);
     const result = await this.dataSource.transaction(async (manager) => {
       const taken = await manager.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: input.admin.email }).getExists();
       if (taken) throw emailTaken();

@@ -7,7 +7,7 @@ import { ORGANISATION_TYPES } from '@kami/contracts';
 import { Redis, SERVICE_CONFIG, ROLES, type Identity } from '@kami/platform';
 import type { GatewayConfig } from '../../config/gateway.config';
 import { LoginThrottle, loginAccountKey } from '../../rate-limit/login-throttle';
-import { DUMMY_PASSWORD_HASH, hashPassword, passwordNeedsRehash, verifyPassword } from '../credentials';
+import { dummyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from '../credentials';
 import { invalidCredentials, sessionExpired } from '../identity.errors';
 import { OrganisationEntity } from '../organisations/organisation.entity';
 import { UserEntity } from '../users/user.entity';
@@ -58,10 +58,10 @@ export class SessionsService {
     const account = loginAccountKey(email, user?.id);
     await this.throttle.attempt(account);
     // Verify against a dummy hash when the user is unknown: same work, same answer, no email oracle.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    const ok = await verifyPassword(password, user?.passwordHash ?? dummyPasswordHash(this.config.PASSWORD_HASH_COST));
     if (!user || !ok) throw invalidCredentials();
     await this.throttle.succeeded(account);
-    if (passwordNeedsRehash(user.passwordHash)) await this.rehash(user, password);
+    if (passwordNeedsRehash(user.passwordHash, this.config.PASSWORD_HASH_COST)) await this.rehash(user, password);
     return this.issue(user, nowSeconds(), randomUUID());
   }
 
@@ -70,7 +70,7 @@ export class SessionsService {
    * only if it is still the hash just verified (a password changed meanwhile is left alone).
    */
   private async rehash(user: UserEntity, password: string): Promise<void> {
-    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: await hashPassword(password) });
+    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: await hashPassword(password, this.config.PASSWORD_HASH_COST) });
   }
 
   /** A fresh token for a valid session token, within the session's maximum age; otherwise 401 session_expired. */
