@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const h = await startSystem({
     label: 'benche2e',
     services: ['catalog', 'vault', 'ordering', 'settlement', 'delivery'],
-    serviceEnv: { vault: { STOCK_EVENT_INTERVAL_MS: '50' } },
+    // One top-up funds every order of the run: the sandbox channel's limit is raised (by default ¥50,000 a payment).
+    serviceEnv: { vault: { STOCK_EVENT_INTERVAL_MS: '50' }, settlement: { SANDBOX_CHANNELS: 'standard:100000000000' } },
     // The polling clients all come from one address: the benchmark measures the saga, not the limiter.
     limits: { RATE_LIMIT_PER_IP: 10_000_000, RATE_LIMIT_PER_API_KEY: 10_000_000 },
   });
