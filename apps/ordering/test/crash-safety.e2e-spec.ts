@@ -67,6 +67,38 @@ async function walletMovementOf(orderId: string): Promise<number> {
   return Number(row!.net);
 }
 
+/**
+ * For a failure message: where each order that has not ended stands in every service of the saga
+ * (its events in ordering's outbox, the vault's inbox and allocation, settlement's capture), and the
+ * warnings and errors each service printed. A stuck order is then diagnosable from the CI log alone.
+ */
+async function whereOrdersStopped(orderIds: string[]): Promise<string> {
+  const open = await h.service('ordering').query<{ id: string; status: string }>(
+    `SELECT id::text, status FROM purchase_order WHERE id = ANY($1::uuid[]) AND status NOT IN ('delivered', 'cancelled', 'failed')`,
+    [orderIds],
+  );
+  const eventsOf = (service: 'ordering' | 'vault', ids: string[]) =>
+    h.service(service).query<{ event_id: string; event_type: string; aggregate_id: string; published: boolean }>(
+      `SELECT event_id::text, event_type, envelope->>'aggregateId' AS aggregate_id, published_at IS NOT NULL AS published FROM platform_outbox WHERE envelope->>'aggregateId' = ANY($1::text[])`,
+      [ids],
+    );
+  const ids = open.slice(0, 10).map((o) => o.id);
+  const orderingEvents = await eventsOf('ordering', ids);
+  const vaultEvents = await eventsOf('vault', ids);
+  const vaultInbox = await vaultDb<{ event_id: string; consumer: string }>(`SELECT event_id::text, consumer FROM platform_inbox WHERE event_id::text = ANY($1::text[])`, [orderingEvents.map((e) => e.event_id)]);
+  const allocations = await vaultDb<{ order_id: string; status: string }>(`SELECT order_id::text, status FROM allocation_order WHERE order_id = ANY($1::uuid[])`, [ids]);
+  const events = (list: typeof orderingEvents, id: string): string =>
+    list.filter((e) => e.aggregate_id === id).map((e) => `${e.event_type}${e.published ? '' : ' (unpublished)'}${vaultInbox.some((i) => i.event_id === e.event_id) ? ' [in the vault inbox]' : ''}`).join(', ') || 'none';
+  const orders = open.slice(0, 10).map(
+    (o) => `${o.id} ${o.status}: ordering sent ${events(orderingEvents, o.id)}; vault allocation ${allocations.find((a) => a.order_id === o.id)?.status ?? 'none'}, vault sent ${events(vaultEvents, o.id)}`,
+  );
+  const logs = (['ordering', 'vault', 'settlement', 'delivery'] as const).map((service) => {
+    const lines = h.service(service).process.output().split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line) && !/kafkajs/.test(line));
+    return `${service}: ${lines.length} warnings and errors (not kafkajs's), the last 5: ${lines.slice(-5).map((line) => line.slice(0, 300)).join(' | ')}`;
+  });
+  return [`${open.length} order(s) had not ended; where they stopped:`, ...orders, ...logs].join('\n');
+}
+
 beforeAll(async () => {
   h = await startSystem({
     label: 'crash',
@@ -111,7 +143,9 @@ describe.each(Object.entries(killDelays) as [Victim, number][])('SIGKILL of %s d
     const placed = answers.flatMap((a, i) => (a.status === 201 ? [{ id: a.body.id as string, total: a.body.total as number, merchant: orders[i]!.merchant }] : []));
     expect(placed.length).toBeGreaterThan(0);
 
-    const ended = await Promise.all(placed.map((o) => m.untilSettled(o.merchant, o.id, 'delivered', 120_000)));
+    const ended = await Promise.all(placed.map((o) => m.untilSettled(o.merchant, o.id, 'delivered', 120_000))).catch(async (error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await whereOrdersStopped(placed.map((o) => o.id))}`);
+    });
     const outcomes = ended.map((o) => o.status as string);
     for (const status of outcomes) expect(['delivered', 'cancelled']).toContain(status);
 
