@@ -37,3 +37,5 @@ export * from './openapi/service-openapi';
 export * from './scheduling/periodic-task';
 export * from './database/change-notifications';
 export * from './csv/spreadsheet-csv';
+export * from './http/json-body-limits';
+export * from './http/client-errors';

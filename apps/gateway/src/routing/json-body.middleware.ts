@@ -1,12 +1,13 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
-import { CommonErrorCodes, DomainError } from '@kami/platform';
+import { assertJsonDepth, CommonErrorCodes, DomainError } from '@kami/platform';
 
-const parse = json({ limit: '64kb' });
+const parse = json({ limit: '64kb', verify: (_req, _res, buffer) => assertJsonDepth(buffer) });
 
 /**
  * JSON bodies for the gateway's own routes only (proxied bodies stream through untouched).
- * Runs after the request id is assigned, and turns parser failures into problem+json codes.
+ * Runs after the request id is assigned, and turns parser failures into problem+json codes (a body
+ * nested too deep is refused before it is parsed).
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {

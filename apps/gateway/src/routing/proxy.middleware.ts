@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common'
 import type { NextFunction, Request, Response } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import {
+  assertJsonDepth,
   bodyDigest,
   CommonErrorCodes,
   DomainError,
@@ -70,6 +71,7 @@ export class ProxyMiddleware implements NestMiddleware {
       if (req.identity) {
         if (req.is('application/json')) {
           req.jsonBody = await readBody(req, PROXIED_JSON_LIMIT_BYTES);
+          assertJsonDepth(req.jsonBody);
           req.forwardedBodyDigest = bodyDigest(req.jsonBody);
         } else {
           req.forwardedBodyDigest = hasBody(req) ? UNSIGNED_PAYLOAD : EMPTY_BODY_DIGEST;

@@ -6,6 +6,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { recordBodyDigest } from '../auth/request-token';
+import { answerParserErrorsWithProblems } from '../http/client-errors';
+import { assertJsonDepth } from '../http/json-body-limits';
 import type { ServiceConfig } from '../config/service-config';
 import { startMetricsServer } from '../metrics/metrics-server';
 import { InternalOpenApiModule, serveInternalOpenApi } from '../openapi/service-openapi';
@@ -55,11 +57,23 @@ export async function bootstrapService(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // The digest of the bytes parsed: signed identities and service tokens are bound to it.
-  if (options.bodyParser ?? true) app.use(json({ limit: options.jsonLimit ?? '1mb', verify: recordBodyDigest }));
+  // Before JSON.parse: a body nested too deep is refused (nothing recursive ever walks it), then the
+  // digest of the bytes parsed is kept (signed identities and service tokens are bound to it).
+  if (options.bodyParser ?? true) {
+    app.use(
+      json({
+        limit: options.jsonLimit ?? '1mb',
+        verify: (req, res, buffer) => {
+          assertJsonDepth(buffer);
+          recordBodyDigest(req, res, buffer);
+        },
+      }),
+    );
+  }
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (internalOpenApi) serveInternalOpenApi(app, options.service ?? 'service');
   await options.configure?.(app);
+  answerParserErrorsWithProblems(app.getHttpServer() as Server);
   await app.listen(config.PORT, config.HOST);
   if (config.METRICS_PORT !== undefined) {
     const metrics = await startMetricsServer(config.METRICS_PORT, config.METRICS_HOST);

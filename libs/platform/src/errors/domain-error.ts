@@ -31,6 +31,7 @@ export const CommonErrorCodes = {
   ValidationFailed: 'validation_failed',
   MalformedJson: 'malformed_json',
   PayloadTooLarge: 'payload_too_large',
+  BodyTooDeep: 'body_too_deep',
   Unauthenticated: 'unauthenticated',
   Forbidden: 'forbidden',
   NotFound: 'not_found',
