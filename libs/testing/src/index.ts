@@ -9,3 +9,6 @@ export * from './system/system-invariants';
 export * from './private-redis';
 export * from './bench-kit';
 export * from './browser';
+export * from './fuzz/schema-arbitrary';
+export * from './fuzz/fuzz-requests';
+export * from './fuzz/fuzz-runner';
