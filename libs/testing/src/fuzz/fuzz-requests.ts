@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { schemaArbitrary, type Schema } from './schema-arbitrary';
+import { exampleVariedArbitrary, schemaArbitrary, type Schema } from './schema-arbitrary';
 
 /** One operation of the OpenAPI document, as the fuzzer needs it. */
 export interface FuzzOperation {
@@ -149,7 +149,8 @@ export function requestArbitrary(operation: FuzzOperation, components: Record<st
   const queryArb = fc
     .tuple(...operation.queryParameters.map((p) => (p.required ? schemaArbitrary(p.schema, components) : fc.option(schemaArbitrary(p.schema, components), { nil: undefined }))))
     .map((values) => queryString(operation.queryParameters.map((p, i) => [p.name, values[i]])));
-  const bodyArb: fc.Arbitrary<unknown> = operation.body ? schemaArbitrary(operation.body, components) : fc.constant(undefined);
+  // Half generated from the schema, half the document's example with one field generated.
+  const bodyArb: fc.Arbitrary<unknown> = operation.body ? fc.oneof(schemaArbitrary(operation.body, components), exampleVariedArbitrary(operation.body, components)) : fc.constant(undefined);
   const valid = fc.record({ path: pathArb, query: queryArb, body: bodyArb });
 
   const json = (method: string, path: string, body: string | undefined, kind: string, contentType = 'application/json'): FuzzRequest => ({
@@ -198,7 +199,8 @@ export function requestArbitrary(operation: FuzzOperation, components: Record<st
         .map(({ r, type }) => json(operation.method, r.path + r.query, encode(r.body) ?? '{}', 'content-type', type)),
     );
   }
-  return fc.oneof(...variants);
+  // Valid requests reach the handlers (where the 5xx hide); each kind of breakage has its share too.
+  return fc.oneof({ weight: variants.length, arbitrary: variants[0]! }, ...variants.slice(1).map((arbitrary) => ({ weight: 1, arbitrary })));
 }
 
 function fillPath(operation: FuzzOperation, values: string[]): string {

@@ -66,6 +66,8 @@ export interface FuzzReport {
   /** Answers by status class and request kind. */
   statuses: Record<string, number>;
   kinds: Record<string, number>;
+  /** Answers to the `valid` requests, by status and problem code: how far generated requests get. */
+  validAnswers: Record<string, number>;
   failures: FuzzFailure[];
   slowestMs: number;
 }
@@ -85,7 +87,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const components: Record<string, Schema> = options.document.components?.schemas ?? {};
   const operations = operationsOf(options.document).filter((o) => !options.operation || o.id.includes(options.operation));
   const counter = await RowCounter.open(options.databases);
-  const report: FuzzReport = { operations: operations.length, requests: 0, perOperation: {}, statuses: {}, kinds: {}, failures: [], slowestMs: 0 };
+  const report: FuzzReport = { operations: operations.length, requests: 0, perOperation: {}, statuses: {}, kinds: {}, validAnswers: {}, failures: [], slowestMs: 0 };
   try {
     let counts = await counter.settled();
     const run = async (operation: FuzzOperation, account: FuzzAccount, request: FuzzRequest, seed: number): Promise<void> => {
@@ -95,6 +97,10 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       report.statuses[`${Math.floor(sent.status / 100)}xx`] = (report.statuses[`${Math.floor(sent.status / 100)}xx`] ?? 0) + 1;
       report.kinds[request.kind] = (report.kinds[request.kind] ?? 0) + 1;
       report.slowestMs = Math.max(report.slowestMs, sent.ms);
+      if (request.kind === 'valid') {
+        const answer = `${sent.status}${sent.status >= 400 ? ` ${problemCode(sent) ?? ''}` : ''}`;
+        report.validAnswers[answer] = (report.validAnswers[answer] ?? 0) + 1;
+      }
       const fail = (why: string): void => {
         report.failures.push({ seed, account: account.name, operation: operation.id, request: { ...request, body: request.body?.slice(0, 500) }, status: sent.status, ms: Math.round(sent.ms), why, answer: sent.text.slice(0, 300) });
       };
@@ -108,9 +114,10 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         const quiet = await counter.settled();
         const again = await send(options.baseUrl, account, { ...request, headers: withFreshIdempotencyKey(request.headers) });
         const afterAgain = await counter.counts();
-        const changed = changedTables(quiet, afterAgain);
+        // An Idempotency-Key's record of the answer is not a change of anything (a retry gets the same answer).
+        const changed = changedTables(quiet, afterAgain).filter((table) => !table.endsWith('.platform_idempotency'));
         if (again.status >= 400 && again.status < 500 && changed.length > 0 && !intended(options.intendedChanges ?? [], operation, again, changed)) {
-          fail(`a 4xx that changed rows: ${describeChange(quiet, afterAgain)}`);
+          fail(`a 4xx that changed rows: ${describeChange(quiet, afterAgain, changed)}`);
         }
         counts = await counter.settled();
       } else if (!sameCounts(counts, after)) {
@@ -174,6 +181,15 @@ function withFreshIdempotencyKey(headers: Record<string, string>): Record<string
   return { ...headers, 'idempotency-key': randomUUID() };
 }
 
+function problemCode(sent: Sent): string | undefined {
+  try {
+    const code = (JSON.parse(sent.text) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isProblem(sent: Sent): boolean {
   if (!sent.contentType.startsWith('application/problem+json')) return false;
   try {
@@ -202,9 +218,8 @@ function intended(allowed: IntendedChange[], operation: FuzzOperation, sent: Sen
   return allowed.some((a) => a.operation === operation.id && a.code === code && tables.every((t) => a.tables.includes(t)));
 }
 
-function describeChange(before: Counts, after: Counts): string {
-  return Object.keys({ ...before, ...after })
-    .filter((k) => before[k] !== after[k])
+function describeChange(before: Counts, after: Counts, tables: string[]): string {
+  return tables
     .map((k) => `${k} ${before[k] ?? 0}→${after[k] ?? 0}`)
     .join(', ');
 }
@@ -254,6 +269,7 @@ export function describeFuzzReport(report: FuzzReport, seed: number): string {
   const lines = [
     `fuzz seed ${seed}: ${report.requests} requests over ${report.operations} operations (${Object.values(report.perOperation).length > 0 ? Math.min(...Object.values(report.perOperation)) : 0}–${Math.max(0, ...Object.values(report.perOperation))} per operation), slowest ${Math.round(report.slowestMs)} ms`,
     `answers: ${JSON.stringify(report.statuses)}; kinds: ${JSON.stringify(report.kinds)}`,
+    `valid requests' answers (the most common): ${JSON.stringify(Object.fromEntries(Object.entries(report.validAnswers).sort((a, b) => b[1] - a[1]).slice(0, 12)))}`,
   ];
   for (const f of report.failures.slice(0, 20)) {
     lines.push(`FAIL ${f.why}: ${f.request.method} ${f.request.path.slice(0, 200)} as ${f.account} (kind ${f.request.kind}, seed ${f.seed}) → ${f.status} in ${f.ms} ms ${f.answer.slice(0, 200)}`);
