@@ -33,7 +33,8 @@ const env = {
   TEST_KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? stackEnv.KAFKA_BROKERS,
   FUZZ_RUNS: values.runs,
   FUZZ_MAX_MS: values['max-ms'],
-  ...(values.seed !== undefined ? { FUZZ_SEED: values.seed } : {}),
+  // A new seed each campaign unless one is named (to replay a failure).
+  FUZZ_SEED: values.seed ?? String(Math.floor(Math.random() * 2 ** 31)),
   ...(values.operation !== undefined ? { FUZZ_OPERATION: values.operation } : {}),
 };
 const jest = path.join(ROOT, 'node_modules/.bin/jest');

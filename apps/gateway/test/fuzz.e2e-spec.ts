@@ -14,7 +14,8 @@ import { describeFuzzReport, fuzz, marketplace, startSystem, SYSTEM_SERVICES, ty
  */
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+// npm test sends the same requests every time (a fixed seed); `npm run fuzz` draws a new seed unless given one.
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 1207;
 const MAX_MS = Number(process.env.FUZZ_MAX_MS ?? 5_000);
 
 describe('every route, fuzzed from its OpenAPI document', () => {
