@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeFuzzReport, fuzz, marketplace, startSystem, SYSTEM_SERVICES, type Account, type SystemHarness } from '@kami/testing';
+import { deeplyNested, describeFuzzReport, fuzz, marketplace, startSystem, SYSTEM_SERVICES, type Account, type SystemHarness } from '@kami/testing';
 
 /*
  * Every operation of the API document the gateway serves (so a route added tomorrow is fuzzed the
@@ -45,6 +45,13 @@ describe('every route, fuzzed from its OpenAPI document', () => {
     accounts = [merchant, supplier, operator];
   }, 300_000);
   afterAll(() => h?.stop());
+
+  it('has every service refuse a body nested too deep itself, before anything parses it (a caller inside the network skips the gateway)', async () => {
+    for (const name of SYSTEM_SERVICES) {
+      const response = await h.service(name).request('POST', `/api/v1/${name}/anything`, { rawJson: deeplyNested(10_000) });
+      expect([name, response.status, response.contentType, response.body?.code]).toEqual([name, 400, expect.stringContaining('application/problem+json'), 'body_too_deep']);
+    }
+  });
 
   it(`answers every request with a 2xx or a 4xx problem, changes nothing on a 4xx, and answers within ${MAX_MS} ms (seed ${SEED})`, async () => {
     const document = (await h.gateway.request('GET', '/api/docs/openapi.json')).body;

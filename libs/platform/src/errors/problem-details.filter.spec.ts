@@ -53,6 +53,13 @@ describe('toProblem', () => {
     expect(problem).toMatchObject({ status: 413, code: 'payload_too_large' });
   });
 
+  it("answers what body-parser refused even when Nest's Express adapter wrapped it in an HttpException (its cause)", () => {
+    const tooDeep = new HttpException('wrapped', 400, { cause: new DomainError('body_too_deep', 400, 'The request body nests objects and arrays deeper than 32 levels.') });
+    expect(toProblem(tooDeep)).toMatchObject({ status: 400, code: 'body_too_deep' });
+    const broken = new HttpException('Unexpected token', 400, { cause: Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed', status: 400 }) });
+    expect(toProblem(broken)).toMatchObject({ status: 400, code: 'malformed_json' });
+  });
+
   it('maps an HttpException to its status with a stable code', () => {
     expect(toProblem(new HttpException('Cannot GET /nowhere', 404))).toMatchObject({ status: 404, code: 'not_found', detail: 'Cannot GET /nowhere' });
     expect(toProblem(new HttpException({ message: 'Too many requests' }, 429))).toMatchObject({ status: 429, code: 'rate_limited' });

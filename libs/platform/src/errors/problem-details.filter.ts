@@ -65,6 +65,13 @@ export function toProblem(error: unknown, requestId?: string): ProblemDetails {
 
   if (error instanceof DomainError) return base(error.status, error.code, error.detail, error.extensions);
 
+  // Nest's Express adapter wraps what body-parser passes on (our own refusals from its `verify`
+  // hook included) in an HttpException, keeping the original as its cause: answer the original.
+  if (error instanceof HttpException && error.cause !== undefined && error.cause !== error) {
+    const cause = error.cause as BodyParserError;
+    if (cause instanceof DomainError || cause?.type === 'entity.parse.failed' || cause?.type === 'entity.too.large') return toProblem(cause, requestId);
+  }
+
   const parserError = error as BodyParserError;
   if (parserError?.type === 'entity.parse.failed') {
     return base(400, CommonErrorCodes.MalformedJson, 'The request body is not valid JSON.');
