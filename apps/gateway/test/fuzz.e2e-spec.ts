@@ -58,7 +58,7 @@ describe('every route, fuzzed from its OpenAPI document', () => {
     const report = await fuzz({
       baseUrl: h.gateway.url,
       document,
-      accounts: accounts.map((a, i) => ({ name: ['merchant', 'supplier', 'operator'][i]!, token: a.token })),
+      accounts: accounts.map((a, i) => ({ name: ['merchant', 'supplier', 'operator'][i]!, token: a.token, login: () => h.loginToken(a.email, a.password) })),
       databases: [{ name: 'gateway', url: h.gatewayDatabase.url }, ...SYSTEM_SERVICES.map((name) => ({ name, url: h.service(name).database.url }))],
       ids,
       runs: RUNS,

@@ -131,7 +131,7 @@ const HOSTILE_PATH_SEGMENTS: readonly string[] = [
   '123e4567-e89b-12d3-a456-4266141740000',
 ];
 
-const HOSTILE_QUERY_VALUES: readonly string[] = ['', '-1', '0', '1e308', 'NaN', 'true', 'x'.repeat(10_000), '%00', '[]', '{}', 'null', "'", '2020-13-45'];
+const HOSTILE_QUERY_VALUES: readonly string[] = ['', '-1', '0', '1e308', 'NaN', 'true', 'x'.repeat(10_000), '%00', 'a\u0000b', '[]', '{}', 'null', "'", '2020-13-45'];
 
 const CONTENT_TYPES: readonly string[] = ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'application/xml'];
 

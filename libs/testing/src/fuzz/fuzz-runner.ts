@@ -9,6 +9,11 @@ export interface FuzzAccount {
   /** merchant, supplier, operator: how reports name it. */
   name: string;
   token: string;
+  /**
+   * Logs in again and answers the new token. A fuzzed request may end the session (logout, a
+   * renewal that retires the old token); without a new one every later request would stop at 401.
+   */
+  login?: () => Promise<string>;
 }
 
 export interface FuzzDatabase {
@@ -70,6 +75,8 @@ export interface FuzzReport {
   validAnswers: Record<string, number>;
   failures: FuzzFailure[];
   slowestMs: number;
+  /** Times an account logged in again because a fuzzed request had ended its session. */
+  relogins: number;
 }
 
 type Counts = Record<string, number>;
@@ -87,11 +94,18 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const components: Record<string, Schema> = options.document.components?.schemas ?? {};
   const operations = operationsOf(options.document).filter((o) => !options.operation || o.id.includes(options.operation));
   const counter = await RowCounter.open(options.databases);
-  const report: FuzzReport = { operations: operations.length, requests: 0, perOperation: {}, statuses: {}, kinds: {}, validAnswers: {}, failures: [], slowestMs: 0 };
+  const report: FuzzReport = { operations: operations.length, requests: 0, perOperation: {}, statuses: {}, kinds: {}, validAnswers: {}, failures: [], slowestMs: 0, relogins: 0 };
   try {
     let counts = await counter.settled();
     const run = async (operation: FuzzOperation, account: FuzzAccount, request: FuzzRequest, seed: number): Promise<void> => {
-      const sent = await send(options.baseUrl, account, request);
+      let sent = await send(options.baseUrl, account, request);
+      if (sent.status === 401 && account.login && !request.path.startsWith('/api/v1/identity/sessions')) {
+        // The session ended (an earlier request of the campaign logged it out): log in again and send it once more.
+        account.token = await account.login();
+        report.relogins += 1;
+        counts = await counter.counts();
+        sent = await send(options.baseUrl, account, request);
+      }
       report.requests += 1;
       report.perOperation[operation.id] = (report.perOperation[operation.id] ?? 0) + 1;
       report.statuses[`${Math.floor(sent.status / 100)}xx`] = (report.statuses[`${Math.floor(sent.status / 100)}xx`] ?? 0) + 1;
@@ -267,7 +281,7 @@ class RowCounter {
 /** The report as a few lines for a person: totals, then the failures with how to replay them. */
 export function describeFuzzReport(report: FuzzReport, seed: number): string {
   const lines = [
-    `fuzz seed ${seed}: ${report.requests} requests over ${report.operations} operations (${Object.values(report.perOperation).length > 0 ? Math.min(...Object.values(report.perOperation)) : 0}–${Math.max(0, ...Object.values(report.perOperation))} per operation), slowest ${Math.round(report.slowestMs)} ms`,
+    `fuzz seed ${seed}: ${report.requests} requests over ${report.operations} operations (${Object.values(report.perOperation).length > 0 ? Math.min(...Object.values(report.perOperation)) : 0}–${Math.max(0, ...Object.values(report.perOperation))} per operation), slowest ${Math.round(report.slowestMs)} ms, ${report.relogins} new logins after a fuzzed request ended a session`,
     `answers: ${JSON.stringify(report.statuses)}; kinds: ${JSON.stringify(report.kinds)}`,
     `valid requests' answers (the most common): ${JSON.stringify(Object.fromEntries(Object.entries(report.validAnswers).sort((a, b) => b[1] - a[1]).slice(0, 12)))}`,
   ];
