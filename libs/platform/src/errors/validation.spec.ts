@@ -1,4 +1,4 @@
-import { createValidationPipe, prototypeKeyPaths } from './validation';
+import { createValidationPipe, prototypeKeyPaths, unstorableTextPaths } from './validation';
 import { ValidationFailedError } from './domain-error';
 
 describe('prototype keys in request bodies', () => {
@@ -13,5 +13,24 @@ describe('prototype keys in request bodies', () => {
     const body = JSON.parse('{"__proto__":{"admin":true}}') as unknown;
     await expect(pipe.transform(body, { type: 'body', metatype: Object })).rejects.toBeInstanceOf(ValidationFailedError);
     await expect(pipe.transform({ ok: 1 }, { type: 'body', metatype: Object })).resolves.toEqual({ ok: 1 });
+  });
+});
+
+describe('text no database can store', () => {
+  it('finds lone surrogates and NUL characters in keys and values at any depth, and leaves real Unicode alone', () => {
+    const body = JSON.parse('{"legalName":"\\ud800","lines":[{"note":"a\\u0000b"}],"ok":"漢字 😀","pair":"\\ud83d\\ude00","\\udc00":1}') as unknown;
+    expect(unstorableTextPaths(body)).toEqual(['legalName', 'lines.0.note', '\udc00']);
+  });
+
+  it('makes the validation pipe refuse it in a body, a query and a path parameter with 400 validation_failed naming the field', async () => {
+    const pipe = createValidationPipe();
+    await expect(pipe.transform(JSON.parse('{"legalName":"\\ud800"}'), { type: 'body', metatype: Object })).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      fields: [{ field: 'legalName', messages: ['legalName must be Unicode text without NUL characters'] }],
+    });
+    await expect(pipe.transform({ q: 'x\u0000' }, { type: 'query', metatype: Object })).rejects.toMatchObject({ fields: [{ field: 'q' }] });
+    await expect(pipe.transform('\ud800', { type: 'param', data: 'productId', metatype: String })).rejects.toMatchObject({ fields: [{ field: 'productId' }] });
+    await expect(pipe.transform({ name: 'Steam 充值卡 😀' }, { type: 'body', metatype: Object })).resolves.toEqual({ name: 'Steam 充值卡 😀' });
   });
 });

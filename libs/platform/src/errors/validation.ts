@@ -30,16 +30,41 @@ export function prototypeKeyPaths(value: unknown, prefix = '', found: string[] =
   return found;
 }
 
+/** A lone UTF-16 surrogate (not Unicode text: PostgreSQL's jsonb refuses it) or a NUL character (no text column can hold it). */
+const NOT_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
+
+/** Every string (key or value) in a parsed body, query or path that is not storable text, as field paths (`lines.0.name`). */
+export function unstorableTextPaths(value: unknown, prefix = '', found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (NOT_TEXT.test(value)) found.push(prefix || '(body)');
+    return found;
+  }
+  if (value === null || typeof value !== 'object') return found;
+  for (const key of Object.keys(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (NOT_TEXT.test(key)) found.push(path);
+    else unstorableTextPaths((value as Record<string, unknown>)[key], path, found);
+  }
+  return found;
+}
+
 /**
  * DTO validation for every service: unknown properties are refused, each bad field is listed.
  * Prototype keys are refused first, on every body whatever its declared type (a route that takes
- * a plain record gets the same protection), before class-transformer assigns anything.
+ * a plain record gets the same protection), before class-transformer assigns anything; so is text
+ * no database can store (lone surrogates, NUL), in bodies, queries and path parameters.
  */
 class KamiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       const paths = prototypeKeyPaths(value);
       if (paths.length > 0) throw new ValidationFailedError(paths.map((field) => ({ field, messages: [`property ${field.split('.').pop()} should not exist`] })));
+    }
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      // Before any handler can store it: PostgreSQL would refuse it with an error (a 500), or a
+      // lone surrogate would be silently replaced in a text column.
+      const paths = unstorableTextPaths(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (paths.length > 0) throw new ValidationFailedError(paths.map((field) => ({ field, messages: [`${field} must be Unicode text without NUL characters`] })));
     }
     return super.transform(value, metadata);
   }
