@@ -31,6 +31,7 @@ export function prototypeKeyPaths(value: unknown, prefix = '', found: string[] =
 }
 
 /** A lone UTF-16 surrogate (not Unicode text: PostgreSQL's jsonb refuses it) or a NUL character (no text column can hold it). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const NOT_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
 
 /** Every string (key or value) in a parsed body, query or path that is not storable text, as field paths (`lines.0.name`). */
