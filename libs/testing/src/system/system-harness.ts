@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createHmac, randomBytes, randomUUID, scrypt } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
@@ -286,6 +287,7 @@ async function runSql<R = Record<string, unknown>>(url: string, sql: string, par
 }
 
 export async function startSystem(options: HarnessOptions): Promise<SystemHarness> {
+  const startedAt = performance.now();
   const infra = await testInfrastructure();
   const secrets: HarnessSecrets = {
     jwt: secret(),
@@ -430,11 +432,15 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
     const gateways: Record<string, GatewayInstance> = {};
     extraNames.forEach((name, i) => (gateways[name] = spawnGateway(extraPorts[i]!, options.extraGateways![name]!, false)));
 
+    const readyAfter: Record<string, number> = {};
+    const timed = (name: string, ready: Promise<void>): Promise<void> => ready.then(() => void (readyAfter[name] = Math.round(performance.now() - startedAt)));
     await Promise.all([
-      ...Object.entries(services).map(([name, instance]) => waitUntilReady(name, instance, instance.process)),
-      waitUntilReady('gateway', gateway, gateway.process),
-      ...extraNames.map((name) => waitUntilReady(`gateway ${name}`, gateways[name]!, gateways[name]!.process)),
+      ...Object.entries(services).map(([name, instance]) => timed(name, waitUntilReady(name, instance, instance.process))),
+      timed('gateway', waitUntilReady('gateway', gateway, gateway.process)),
+      ...extraNames.map((name) => timed(`gateway ${name}`, waitUntilReady(`gateway ${name}`, gateways[name]!, gateways[name]!.process))),
     ]);
+    // KAMI_TEST_TIMINGS=1: how long this file's system took to start, process by process (where a suite's time goes).
+    if (process.env.KAMI_TEST_TIMINGS === '1') console.log(`system ${options.label} ready in ${Math.round(performance.now() - startedAt)} ms: ${JSON.stringify(readyAfter)}`);
 
     const query = <R>(sql: string, params: unknown[] = []): Promise<R[]> => runSql<R>(gatewayDatabase.url, sql, params);
 
