@@ -440,7 +440,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       ...extraNames.map((name) => timed(`gateway ${name}`, waitUntilReady(`gateway ${name}`, gateways[name]!, gateways[name]!.process))),
     ]);
     // KAMI_TEST_TIMINGS=1: how long this file's system took to start, process by process (where a suite's time goes).
-    if (process.env.KAMI_TEST_TIMINGS === '1') console.log(`system ${options.label} ready in ${Math.round(performance.now() - startedAt)} ms: ${JSON.stringify(readyAfter)}`);
+    if (process.env.KAMI_TEST_TIMINGS === '1') process.stderr.write(`system ${options.label} ready in ${Math.round(performance.now() - startedAt)} ms: ${JSON.stringify(readyAfter)}\n`);
 
     const query = <R>(sql: string, params: unknown[] = []): Promise<R[]> => runSql<R>(gatewayDatabase.url, sql, params);
 
