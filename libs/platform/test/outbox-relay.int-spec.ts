@@ -3,6 +3,9 @@ import type { DataSource } from 'typeorm';
 import { deadLetterTopicOf, type EventEnvelope } from '@kami/contracts';
 // Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
 import { OutboxWriter } from '../src/kafka/outbox-writer';
+import { OutboxRelay } from '../src/kafka/outbox-relay';
+import { createKafka, createProducer } from '../src/kafka/kafka-client';
+import { createLogger } from '../src/logging/logging';
 import {
   createMigratedTestDatabase,
   createTopics,
@@ -172,4 +175,39 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
     await consumer.stop();
     expect(await consumer.exited).toEqual({ code: 0, signal: null });
   }, 120_000);
+
+  it('publishes at once an event whose nudge came while a pass was running, instead of leaving it for the next poll', async () => {
+    await producerSide!.query(`UPDATE platform_outbox SET published_at = coalesce(published_at, now())`);
+    const writer = new OutboxWriter();
+    const append = (widgetId: string) =>
+      producerSide!.transaction((manager) => writer.append(manager, widgetCreated, { aggregateId: widgetId, payload: { widgetId, name: widgetId, priceMinor: 1 } }));
+    const logger = createLogger('relay-nudge', 'warn');
+    const kafkaProducer = createProducer(createKafka('relay-nudge', brokers, logger));
+    await kafkaProducer.connect();
+    let relay: OutboxRelay | undefined;
+    let second: EventEnvelope<WidgetCreatedPayload> | undefined;
+    // It polls once an hour: only a nudge can make it publish within this test.
+    relay = new OutboxRelay(producerSide!, kafkaProducer, {
+      pollIntervalMs: 3_600_000,
+      logger,
+      afterPublish: async () => {
+        // Mid-pass (published, not yet marked): a service commits another event and nudges, as a handler does.
+        if (second) return;
+        second = await append('widget-during-pass');
+        relay!.nudge();
+      },
+    });
+    try {
+      const first = await append('widget-before-pass');
+      relay.start();
+      relay.nudge();
+      const published = async (id: string) => (await producerSide!.query(`SELECT published_at IS NOT NULL AS done FROM platform_outbox WHERE event_id = $1`, [id]))[0]?.done === true;
+      await eventually(() => published(first.id), (done) => done, { what: 'the first event published' });
+      await eventually(() => published(second!.id), (done) => done, { what: 'the event nudged during the pass published without waiting for the hourly poll' });
+    } finally {
+      await relay.stop();
+      await kafkaProducer.disconnect();
+    }
+  });
 });
+

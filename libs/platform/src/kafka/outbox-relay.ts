@@ -38,6 +38,8 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** A nudge arrived while a pass was running: that pass may have missed its rows, so run another at once. */
+  private nudged = false;
   private readonly batchSize: number;
 
   constructor(
@@ -54,8 +56,13 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Ask for a pass now rather than at the next poll (called after a local commit). */
+  /**
+   * Ask for a pass now rather than at the next poll (called after a local commit). A nudge that
+   * arrives while a pass is running is kept, not dropped: the rows it announces may have committed
+   * after that pass read the outbox, and would otherwise wait for the next poll.
+   */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -118,6 +125,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let published = 0;
+      this.nudged = false;
       try {
         published = await this.drainOnce();
         failures = 0;
@@ -125,7 +133,7 @@ export class OutboxRelay {
         failures += 1;
         this.options.logger.error({ err: error, failures }, 'outbox relay pass failed; will retry');
       }
-      if (published >= this.batchSize) continue;
+      if (published >= this.batchSize || (this.nudged && failures === 0)) continue;
       // Back off exponentially while Kafka or PostgreSQL is failing, up to 10 s.
       const delay = failures > 0 ? Math.min(10_000, this.options.pollIntervalMs * 2 ** failures) : this.options.pollIntervalMs;
       await new Promise<void>((resolve) => {
