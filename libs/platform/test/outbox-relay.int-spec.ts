@@ -184,17 +184,16 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
     const logger = createLogger('relay-nudge', 'warn');
     const kafkaProducer = createProducer(createKafka('relay-nudge', brokers, logger));
     await kafkaProducer.connect();
-    let relay: OutboxRelay | undefined;
     let second: EventEnvelope<WidgetCreatedPayload> | undefined;
     // It polls once an hour: only a nudge can make it publish within this test.
-    relay = new OutboxRelay(producerSide!, kafkaProducer, {
+    const relay: OutboxRelay = new OutboxRelay(producerSide!, kafkaProducer, {
       pollIntervalMs: 3_600_000,
       logger,
       afterPublish: async () => {
         // Mid-pass (published, not yet marked): a service commits another event and nudges, as a handler does.
         if (second) return;
         second = await append('widget-during-pass');
-        relay!.nudge();
+        relay.nudge();
       },
     });
     try {
