@@ -31,8 +31,13 @@ export interface ReservationCoreOptions {
    * expired reservations drop their code list when they end; committed ones keep it.
    */
   endedRetentionMs?: number;
-  /** Rebuild lock lifetime; the owner extends it every third of it while it runs. Default 120 s. */
+  /**
+   * Rebuild lock lifetime; the owner extends it every third of it while it runs. Short, so that a
+   * process that dies in the middle of a rebuild blocks its offer only this long. Default 10 s.
+   */
   rebuildLockMs?: number;
+  /** How long a caller waits for another process's rebuild that is still alive (extending its lock) before answering false. Default 120 s. */
+  rebuildWaitMs?: number;
   /** Ids per RPUSH while writing a rebuilt list (and per script call in add/removeAvailable). Default 10,000. */
   rebuildChunkSize?: number;
 }
@@ -92,6 +97,7 @@ export class ReservationCore {
   private readonly cmd: ScriptCommands;
   private readonly endedRetentionMs: number;
   private readonly rebuildLockMs: number;
+  private readonly rebuildWaitMs: number;
   private readonly chunkSize: number;
   private readonly keyCache = new Map<string, OfferKeys>();
   private readonly rebuilds = new Map<string, Promise<boolean>>();
@@ -101,10 +107,12 @@ export class ReservationCore {
     if (!options?.redis) throw new ReservationCoreError('redis is required');
     this.redis = options.redis;
     this.endedRetentionMs = options.endedRetentionMs ?? DAY_MS;
-    this.rebuildLockMs = options.rebuildLockMs ?? 120_000;
+    this.rebuildLockMs = options.rebuildLockMs ?? 10_000;
+    this.rebuildWaitMs = options.rebuildWaitMs ?? 120_000;
     this.chunkSize = options.rebuildChunkSize ?? 10_000;
     assertPositiveInt('endedRetentionMs', this.endedRetentionMs, Number.MAX_SAFE_INTEGER);
     assertPositiveInt('rebuildLockMs', this.rebuildLockMs, Number.MAX_SAFE_INTEGER);
+    assertPositiveInt('rebuildWaitMs', this.rebuildWaitMs, Number.MAX_SAFE_INTEGER);
     assertPositiveInt('rebuildChunkSize', this.chunkSize, 100_000);
     for (const [name, script] of Object.entries(SCRIPTS)) {
       // Same name and source on a shared client: defining again is harmless.
@@ -283,7 +291,8 @@ export class ReservationCore {
    * started after another one finished would only make reserves answer not_loaded again.
    * Single-flight per offer inside the process; across processes the lock holder rebuilds and the
    * others poll until it is loaded (or the lock is gone, then they try to take it themselves),
-   * giving up with false after rebuildLockMs. Resolves true when the offer ends loaded.
+   * giving up with false after rebuildWaitMs (a holder that died stops extending its lock, which then
+   * lapses within rebuildLockMs). Resolves true when the offer ends loaded.
    * Rejects when `load` rejects (the lock is given back, the offer stays not loaded).
    */
   rebuild(offerId: string, load: () => Promise<OfferSnapshot>, options: RebuildOptions = {}): Promise<boolean> {
@@ -317,7 +326,7 @@ export class ReservationCore {
   }
 
   private async runRebuild(k: OfferKeys, load: () => Promise<OfferSnapshot>, force: boolean): Promise<boolean> {
-    const deadline = Date.now() + this.rebuildLockMs;
+    const deadline = Date.now() + this.rebuildWaitMs;
     for (;;) {
       const token = randomUUID();
       const got = (await this.cmd.kamiRsvAcquire(k.lock, k.ready, k.during, token, this.rebuildLockMs, force ? '1' : '0')) as number;

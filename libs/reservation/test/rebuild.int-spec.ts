@@ -219,4 +219,30 @@ describe('ReservationCore rebuild from PostgreSQL', () => {
     await expect(fast.rebuild(offerId, async () => ({ available: codeIds(2), held: [] }))).resolves.toBe(true);
     expect(await fast.availableCount(offerId)).toBe(2);
   });
+
+  it('a process that dies in the middle of a rebuild leaves the offer unsellable for seconds, not minutes (default lock)', async () => {
+    const offerId = newOfferId();
+    // A vault takes the lock and dies inside load(): its connection goes, so the lock is never extended again.
+    const dyingConnection = fx.connect();
+    const dying = fx.core({}, dyingConnection);
+    const stuck = gate<OfferSnapshot>();
+    void dying.rebuild(offerId, () => stuck.promise).catch(() => undefined);
+    await waitFor(async () => (await fx.redis.exists(core.keysOf(offerId).lock)) === 1);
+    dyingConnection.disconnect();
+    expect(await core.reserve(offerId, randomUUID(), 1, 60_000)).toEqual({ status: 'not_loaded' });
+
+    // The restarted vault, with the default lock: it loads the offer once the dead lock lapses.
+    const restarted = fx.core({}, fx.connect());
+    const loaded = await Promise.race([
+      restarted.rebuild(offerId, async () => ({ available: codeIds(3), held: [] })),
+      new Promise<'still blocked'>((resolve) => setTimeout(() => resolve('still blocked'), 30_000).unref()),
+    ]);
+    expect(loaded).toBe(true);
+    expect((await restarted.reserve(offerId, randomUUID(), 1, 60_000)).status).toBe('reserved');
+  }, 60_000);
 });
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+

@@ -55,7 +55,8 @@ export async function redisFixture(label: string): Promise<RedisFixture> {
     flush,
     close: async () => {
       await flush();
-      await Promise.all([...clients, raw].map((c) => c.quit()));
+      // A test may have cut a connection itself (a process that died): only the live ones are quit.
+      await Promise.all([...clients, raw].filter((c) => c.status !== 'end').map((c) => c.quit()));
     },
   };
 }
