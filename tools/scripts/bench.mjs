@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, stackUp } from '../stack/stack-lib.mjs';
+import { ROOT, stackUp, testEnvironment } from '../stack/stack-lib.mjs';
 
 const startedAt = Date.now();
 const [service, name] = process.argv.slice(2);
@@ -23,14 +23,9 @@ if (!fs.existsSync(entry)) {
 const { env: stackEnv } = await stackUp({ log: (line) => console.log(`stack  ${line}`) });
 
 const env = {
-  ...process.env,
-  ...stackEnv,
+  ...testEnvironment(stackEnv),
   // As libs/testing/src/processes.ts (spawnTs) runs TypeScript: swc reads the root tsconfig's paths (@kami/*).
   SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-  KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  TEST_POSTGRES_URL: process.env.TEST_POSTGRES_URL ?? `postgres://${stackEnv.PGUSER}@${stackEnv.PGHOST}:${stackEnv.PGPORT}`,
-  TEST_REDIS_URL: process.env.TEST_REDIS_URL ?? stackEnv.REDIS_URL,
-  TEST_KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? stackEnv.KAFKA_BROKERS,
   // Lets the benchmark report the total run time, stack check included.
   KAMI_BENCH_STARTED_AT: String(startedAt),
 };

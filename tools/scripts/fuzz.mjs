@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, stackUp } from '../stack/stack-lib.mjs';
+import { ROOT, stackUp, testEnvironment } from '../stack/stack-lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -25,12 +25,7 @@ for (const [name, value] of Object.entries({ runs: values.runs, seed: values.see
 
 const { env: stackEnv } = await stackUp({ log: (line) => console.log(`stack  ${line}`) });
 const env = {
-  ...process.env,
-  ...stackEnv,
-  KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  TEST_POSTGRES_URL: process.env.TEST_POSTGRES_URL ?? `postgres://${stackEnv.PGUSER}@${stackEnv.PGHOST}:${stackEnv.PGPORT}`,
-  TEST_REDIS_URL: process.env.TEST_REDIS_URL ?? stackEnv.REDIS_URL,
-  TEST_KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? stackEnv.KAFKA_BROKERS,
+  ...testEnvironment(stackEnv),
   FUZZ_RUNS: values.runs,
   FUZZ_MAX_MS: values['max-ms'],
   // A new seed each campaign unless one is named (to replay a failure).

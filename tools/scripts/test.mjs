@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, stackUp } from '../stack/stack-lib.mjs';
+import { ROOT, stackUp, testEnvironment } from '../stack/stack-lib.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
 
 /** The projects named with --projects (nx's own syntax), or undefined when the run is every project. */
@@ -31,15 +31,10 @@ if (projects === undefined || /portal|[*]/.test(projects)) {
 const { env: stackEnv } = await stackUp({ log: (line) => console.log(`stack  ${line}`) });
 
 const env = {
-  ...process.env,
-  ...stackEnv,
+  ...testEnvironment(stackEnv),
   NX_DAEMON: 'false',
   NX_NO_CLOUD: 'true',
   NX_TUI: 'false',
-  KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  TEST_POSTGRES_URL: process.env.TEST_POSTGRES_URL ?? `postgres://${stackEnv.PGUSER}@${stackEnv.PGHOST}:${stackEnv.PGPORT}`,
-  TEST_REDIS_URL: process.env.TEST_REDIS_URL ?? stackEnv.REDIS_URL,
-  TEST_KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? stackEnv.KAFKA_BROKERS,
 };
 /**
  * Jest's failure blocks (`● suite › test` and what follows) and FAIL lines, repeated at the end of a

@@ -908,6 +908,21 @@ function ownedPid(dep) {
  */
 
 /**
+ * The environment tests run in against a stack that is up: the stack's own variables, and the
+ * TEST_* servers the test harness uses (a variable already set wins, e.g. to aim at other servers).
+ */
+export function testEnvironment(stackEnv) {
+  return {
+    ...process.env,
+    ...stackEnv,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    TEST_POSTGRES_URL: process.env.TEST_POSTGRES_URL ?? `postgres://${stackEnv.PGUSER}@${stackEnv.PGHOST}:${stackEnv.PGPORT}`,
+    TEST_REDIS_URL: process.env.TEST_REDIS_URL ?? stackEnv.REDIS_URL,
+    TEST_KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? stackEnv.KAFKA_BROKERS,
+  };
+}
+
+/**
  * Makes PostgreSQL, Redis and Kafka usable, reusing whatever already answers, and creates the
  * services' databases. Idempotent; safe to call from several processes at once.
  *

@@ -19,34 +19,37 @@ export function toFieldProblems(errors: ValidationError[], prefix = ''): FieldPr
  */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Every own `__proto__`/`constructor`/`prototype` key in a parsed body, as field paths (`lines.0.__proto__`). */
-export function prototypeKeyPaths(value: unknown, prefix = '', found: string[] = []): string[] {
-  if (value === null || typeof value !== 'object') return found;
-  for (const key of Object.keys(value)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (PROTOTYPE_KEYS.has(key)) found.push(path);
-    else prototypeKeyPaths((value as Record<string, unknown>)[key], path, found);
-  }
-  return found;
-}
-
-/** A lone UTF-16 surrogate (not Unicode text: PostgreSQL's jsonb refuses it) or a NUL character (no text column can hold it). */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const NOT_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
-
-/** Every string (key or value) in a parsed body, query or path that is not storable text, as field paths (`lines.0.name`). */
-export function unstorableTextPaths(value: unknown, prefix = '', found: string[] = []): string[] {
+/**
+ * Field paths (`lines.0.name`) of a parsed request value where a key, or a string value, is one
+ * the checks below refuse; a refused key is not walked into.
+ */
+function refusedPaths(value: unknown, refuse: { key(key: string): boolean; text?(text: string): boolean }, prefix = '', found: string[] = []): string[] {
   if (typeof value === 'string') {
-    if (NOT_TEXT.test(value)) found.push(prefix || '(body)');
+    if (refuse.text?.(value)) found.push(prefix || '(body)');
     return found;
   }
   if (value === null || typeof value !== 'object') return found;
   for (const key of Object.keys(value)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (NOT_TEXT.test(key)) found.push(path);
-    else unstorableTextPaths((value as Record<string, unknown>)[key], path, found);
+    if (refuse.key(key)) found.push(path);
+    else refusedPaths((value as Record<string, unknown>)[key], refuse, path, found);
   }
   return found;
+}
+
+/** Every own `__proto__`/`constructor`/`prototype` key in a parsed body, as field paths (`lines.0.__proto__`). */
+export function prototypeKeyPaths(value: unknown): string[] {
+  return refusedPaths(value, { key: (key) => PROTOTYPE_KEYS.has(key) });
+}
+
+/** A lone UTF-16 surrogate (not Unicode text: PostgreSQL's jsonb refuses it) or a NUL character (no text column can hold it). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const NOT_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
+const notText = (text: string): boolean => NOT_TEXT.test(text);
+
+/** Every string (key or value) in a parsed body, query or path that is not storable text, as field paths (`lines.0.name`). */
+export function unstorableTextPaths(value: unknown, prefix = ''): string[] {
+  return refusedPaths(value, { key: notText, text: notText }, prefix);
 }
 
 /**
