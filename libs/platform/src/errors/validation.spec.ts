@@ -1,4 +1,7 @@
-import { createValidationPipe, prototypeKeyPaths, unstorableTextPaths } from './validation';
+import { createValidationPipe, refusedFields } from './validation';
+
+const prototypeKeyPaths = (value: unknown): string[] => refusedFields(value, { prototypeKeys: true }).map((f) => f.field);
+const unstorableTextPaths = (value: unknown): string[] => refusedFields(value, { prototypeKeys: false }).map((f) => f.field);
 import { ValidationFailedError } from './domain-error';
 
 describe('prototype keys in request bodies', () => {

@@ -19,37 +19,30 @@ export function toFieldProblems(errors: ValidationError[], prefix = ''): FieldPr
  */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A lone UTF-16 surrogate (not Unicode text: PostgreSQL's jsonb refuses it) or a NUL character (no text column can hold it). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const NOT_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
+
 /**
- * Field paths (`lines.0.name`) of a parsed request value where a key, or a string value, is one
- * the checks below refuse; a refused key is not walked into.
+ * The fields of a parsed body, query or path parameter refused before any DTO sees them, in one
+ * walk: prototype keys (bodies: class-transformer would assign them to the prototype), and text no
+ * database can store, as keys or string values. Field paths as `lines.0.name`; a refused key is not
+ * walked into.
  */
-function refusedPaths(value: unknown, refuse: { key(key: string): boolean; text?(text: string): boolean }, prefix = '', found: string[] = []): string[] {
+export function refusedFields(value: unknown, options: { prototypeKeys: boolean }, prefix = '', found: FieldProblem[] = []): FieldProblem[] {
+  const unstorable = (field: string): FieldProblem => ({ field, messages: [`${field} must be Unicode text without NUL characters`] });
   if (typeof value === 'string') {
-    if (refuse.text?.(value)) found.push(prefix || '(body)');
+    if (NOT_TEXT.test(value)) found.push(unstorable(prefix || '(body)'));
     return found;
   }
   if (value === null || typeof value !== 'object') return found;
   for (const key of Object.keys(value)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (refuse.key(key)) found.push(path);
-    else refusedPaths((value as Record<string, unknown>)[key], refuse, path, found);
+    const field = prefix ? `${prefix}.${key}` : key;
+    if (options.prototypeKeys && PROTOTYPE_KEYS.has(key)) found.push({ field, messages: [`property ${key} should not exist`] });
+    else if (NOT_TEXT.test(key)) found.push(unstorable(field));
+    else refusedFields((value as Record<string, unknown>)[key], options, field, found);
   }
   return found;
-}
-
-/** Every own `__proto__`/`constructor`/`prototype` key in a parsed body, as field paths (`lines.0.__proto__`). */
-export function prototypeKeyPaths(value: unknown): string[] {
-  return refusedPaths(value, { key: (key) => PROTOTYPE_KEYS.has(key) });
-}
-
-/** A lone UTF-16 surrogate (not Unicode text: PostgreSQL's jsonb refuses it) or a NUL character (no text column can hold it). */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const NOT_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
-const notText = (text: string): boolean => NOT_TEXT.test(text);
-
-/** Every string (key or value) in a parsed body, query or path that is not storable text, as field paths (`lines.0.name`). */
-export function unstorableTextPaths(value: unknown, prefix = ''): string[] {
-  return refusedPaths(value, { key: notText, text: notText }, prefix);
 }
 
 /**
@@ -60,15 +53,11 @@ export function unstorableTextPaths(value: unknown, prefix = ''): string[] {
  */
 class KamiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body') {
-      const paths = prototypeKeyPaths(value);
-      if (paths.length > 0) throw new ValidationFailedError(paths.map((field) => ({ field, messages: [`property ${field.split('.').pop()} should not exist`] })));
-    }
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      // Before any handler can store it: PostgreSQL would refuse it with an error (a 500), or a
-      // lone surrogate would be silently replaced in a text column.
-      const paths = unstorableTextPaths(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
-      if (paths.length > 0) throw new ValidationFailedError(paths.map((field) => ({ field, messages: [`${field} must be Unicode text without NUL characters`] })));
+      // Before any handler can store or assign it: PostgreSQL would refuse unstorable text with an
+      // error (a 500), or a lone surrogate would be silently replaced in a text column.
+      const refused = refusedFields(value, { prototypeKeys: metadata.type === 'body' }, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (refused.length > 0) throw new ValidationFailedError(refused);
     }
     return super.transform(value, metadata);
   }
