@@ -159,6 +159,36 @@ describe('revealing codes to their buyer', () => {
     expect(JSON.parse(refusals[0]!)).toMatchObject({ audit: 'codes.reveal_refused', caller: 'delivery', buyerId: otherBuyer.organisationId, reason: 'codes_not_found', asked: sold.codeIds.length });
   });
 
+  it('reveals a batch in one request, each reveal recorded or refused on its own', async () => {
+    const before = await revealCount();
+    const body = JSON.stringify({
+      reveals: [
+        { buyerId: buyer.organisationId, codeIds: [sold.codeIds[0]], channel: 'stock_pull', actor: 'key-a', purpose: 'stock_pull' },
+        { buyerId: otherBuyer.organisationId, codeIds: [sold.codeIds[1]], channel: 'stock_pull', actor: 'key-rival' },
+        { buyerId: buyer.organisationId, codeIds: [secondOrder.codeIds[0], sold.codeIds[2]], channel: 'stock_pull', actor: 'key-b', purpose: 'stock_pull_retry' },
+        { buyerId: buyer.organisationId, codeIds: [availableIds[0]], channel: 'stock_pull', actor: 'key-c' },
+      ],
+    });
+    const path = '/internal/v1/reveal-batches';
+    const token = signServiceToken('delivery', 'vault', { method: 'POST', path, body }, h.secrets.serviceKeys.delivery.privateKey);
+    const response = await vault.request('POST', path, { rawJson: body, headers: { 'x-kami-service': token } });
+    expect(response.status).toBe(200);
+    const [a, rival, b, available] = response.body.reveals;
+    expect(a.codes.map((c: { codeId: string; code: string }) => [c.codeId, uploaded.has(c.code)])).toEqual([[sold.codeIds[0], true]]);
+    expect(b.codes.map((c: { codeId: string }) => c.codeId)).toEqual([secondOrder.codeIds[0], sold.codeIds[2]]);
+    // Refused ones name no code and reveal nothing.
+    expect([rival, available]).toEqual([{ error: 'codes_not_found' }, { error: 'codes_not_found' }]);
+    expect(await revealCount()).toBe(before + 2);
+    const records = await vault.query(`SELECT actor, purpose, channel, order_id, code_count FROM reveal WHERE id = ANY($1::uuid[]) ORDER BY actor`, [[a.revealId, b.revealId]]);
+    expect(records).toEqual([
+      { actor: 'key-a', purpose: 'stock_pull', channel: 'stock_pull', order_id: sold.orderId, code_count: 1 },
+      // Codes of two orders: the record names none.
+      { actor: 'key-b', purpose: 'stock_pull_retry', channel: 'stock_pull', order_id: null, code_count: 2 },
+    ]);
+    const revealed = await vault.query<{ code_id: string }>(`SELECT code_id::text AS code_id FROM reveal_code WHERE reveal_id = $1 ORDER BY code_id`, [b.revealId]);
+    expect(revealed.map((r) => r.code_id)).toEqual([secondOrder.codeIds[0], sold.codeIds[2]].sort((x, y) => Number(x) - Number(y)));
+  });
+
   it('refuses malformed requests with 400 and the fields at fault', async () => {
     const bad = [
       { buyerId: buyer.organisationId, codeIds: sold.codeIds, orderId: sold.orderId, channel: 'portal' },

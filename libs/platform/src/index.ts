@@ -39,3 +39,4 @@ export * from './database/change-notifications';
 export * from './csv/spreadsheet-csv';
 export * from './http/json-body-limits';
 export * from './http/client-errors';
+export * from './concurrency/group-committer';

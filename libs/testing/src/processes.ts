@@ -19,14 +19,20 @@ export interface SpawnedProcess {
  * fly by swc), the way a service runs in production but without a build step.
  */
 export function spawnTs(entry: string, env: Record<string, string | undefined>, args: string[] = []): SpawnedProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.resolve(WORKSPACE_ROOT, entry), ...args], {
+  // KAMI_CPU_PROFILE_DIR=<dir>: every service writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profileDir = process.env.KAMI_CPU_PROFILE_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', path.resolve(WORKSPACE_ROOT, entry), ...args], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, SWC_NODE_PROJECT: path.join(WORKSPACE_ROOT, 'tsconfig.json'), KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const listeners = new Set<() => void>();
+  // KAMI_SERVICE_LOGS=1: every service's output is echoed to stderr as well, for a failure's story.
+  const echo = process.env.KAMI_SERVICE_LOGS === '1';
   const onData = (chunk: Buffer): void => {
+    if (echo) process.stderr.write(chunk);
     output += chunk.toString('utf8');
     for (const listener of listeners) listener();
   };

@@ -1,12 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { idempotencyKeyReused, type Identity } from '@kami/platform';
+import { DomainError, GroupCommitter, idempotencyKeyReused, type Identity } from '@kami/platform';
 import { withdrawnError, type WithdrawnReason } from '../codes/withdrawn-codes';
-import { VaultRevealClient } from '../vault/vault-reveal.client';
+import { VaultRevealClient, type RevealedCode } from '../vault/vault-reveal.client';
 import { Restock } from './restock';
 import type { PulledCodeDto } from './stock.dto';
 import { stockExhausted } from './stock.errors';
 import { AVAILABLE_STOCK, StockLevels } from './stock-levels';
+
+interface PullRequest {
+  buyerId: string;
+  productId: string;
+  key: string;
+  actor: string;
+}
 
 interface Taken {
   productId: string;
@@ -16,6 +23,18 @@ interface Taken {
   withdrawn: WithdrawnReason | null;
 }
 
+interface RevealOne {
+  buyerId: string;
+  codeId: string;
+  actor: string;
+  purpose: 'stock_pull' | 'stock_pull_retry';
+}
+
+/** Pulls (and reveals) taken together at most: one transaction, one vault request. */
+const MAX_PULLS_PER_BATCH = 200;
+/** Batches in flight at once: the next one is claimed while the vault reveals the last. */
+const PULL_BATCHES_IN_FLIGHT = 2;
+
 /**
  * Pull from purchased stock (SPEC flow 4): one code of the merchant's stock of a product per
  * Idempotency-Key. The key's row and the claimed code commit in one transaction, so a retried key
@@ -24,9 +43,22 @@ interface Taken {
  * code was taken back from the buyer). The platform's idempotency interceptor is not used
  * on purpose: it would store the response, and so the plaintext, in this database; here only the
  * code id is kept and every answer, retries included, is an audited reveal by the vault.
+ *
+ * Pulls that arrive together are grouped (group commit): one transaction claims a code for each,
+ * and one vault request reveals them, each still its own audited reveal with its own actor. Under
+ * light load a pull goes alone, at once; under a storefront's burst, one round trip serves many.
  */
 @Injectable()
-export class StockPullService {
+export class StockPullService implements OnModuleDestroy {
+  private readonly takes = new GroupCommitter<PullRequest, Taken>((batch) => this.dataSource.transaction((manager) => this.takeAll(manager, batch)), {
+    maxBatch: MAX_PULLS_PER_BATCH,
+    maxInFlight: PULL_BATCHES_IN_FLIGHT,
+  });
+  private readonly reveals = new GroupCommitter<RevealOne, RevealedCode | undefined>((batch) => this.revealAll(batch), {
+    maxBatch: MAX_PULLS_PER_BATCH,
+    maxInFlight: PULL_BATCHES_IN_FLIGHT,
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly vault: VaultRevealClient,
@@ -34,20 +66,19 @@ export class StockPullService {
     private readonly restock: Restock,
   ) {}
 
+  async onModuleDestroy(): Promise<void> {
+    await this.takes.close();
+    await this.reveals.close();
+  }
+
   async pull(identity: Identity, productId: string, key: string): Promise<PulledCodeDto> {
     const buyerId = identity.organisationId;
-    const taken = await this.dataSource.transaction((manager) => this.take(manager, buyerId, productId, key, identity.principalId));
+    const taken = await this.takes.submit({ buyerId, productId, key, actor: identity.principalId });
     if (taken.productId !== productId) throw idempotencyKeyReused();
     if (taken.codeId === null) throw stockExhausted(productId);
     if (taken.withdrawn) throw withdrawnError(taken.withdrawn);
-    const [code] = await this.vault.reveal({
-      buyerId,
-      codeIds: [taken.codeId],
-      channel: 'stock_pull',
-      actor: identity.principalId,
-      purpose: taken.retry ? 'stock_pull_retry' : 'stock_pull',
-    });
-    if (!code) throw new Error(`the vault revealed nothing for code ${taken.codeId}`);
+    const code = await this.reveals.submit({ buyerId, codeId: taken.codeId, actor: identity.principalId, purpose: taken.retry ? 'stock_pull_retry' : 'stock_pull' });
+    if (!code) throw new DomainError('codes_not_available', 409, 'Some of these codes cannot be revealed to you.');
     return {
       codeId: code.codeId,
       productId,
@@ -59,36 +90,83 @@ export class StockPullService {
     };
   }
 
-  private async take(manager: EntityManager, buyerId: string, productId: string, key: string, actor: string): Promise<Taken> {
-    // The first request with the key inserts its row; a concurrent one waits here for it to commit, then finds it.
-    const fresh: unknown[] = await manager.query(
-      `INSERT INTO stock_pull (buyer_id, idempotency_key, product_id, actor) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-      [buyerId, key, productId, actor],
+  /** One vault request for the batch: each pull its own reveal (its actor, its purpose); undefined where the vault refused one. */
+  private async revealAll(batch: RevealOne[]): Promise<(RevealedCode | undefined)[]> {
+    const outcomes = await this.vault.revealBatch(batch.map((one) => ({ buyerId: one.buyerId, codeIds: [one.codeId], channel: 'stock_pull', actor: one.actor, purpose: one.purpose })));
+    return outcomes.map((outcome) => outcome?.[0]);
+  }
+
+  /**
+   * The batch's keys and codes, in one transaction (four statements whatever the batch's size, plus
+   * the stock watch once per product). Keys are inserted in one sorted order, so two batches that
+   * retry the same keys wait on each other's rows in the same order and never deadlock.
+   */
+  private async takeAll(manager: EntityManager, batch: PullRequest[]): Promise<Taken[]> {
+    const order = batch.map((_, i) => i).sort((a, b) => compare(batch[a]!.buyerId, batch[b]!.buyerId) || compare(batch[a]!.key, batch[b]!.key));
+    const sorted = order.map((i) => batch[i]!);
+    // The first request with a key inserts its row; a concurrent one waits here for it to commit, then finds it.
+    const inserted: { buyer_id: string; idempotency_key: string }[] = await manager.query(
+      `INSERT INTO stock_pull (buyer_id, idempotency_key, product_id, actor)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
+       ON CONFLICT DO NOTHING RETURNING buyer_id::text, idempotency_key`,
+      [sorted.map((p) => p.buyerId), sorted.map((p) => p.key), sorted.map((p) => p.productId), sorted.map((p) => p.actor)],
     );
-    if (fresh.length === 0) {
-      const rows: { product_id: string; code_id: string | null; withdrawn: WithdrawnReason | null }[] = await manager.query(
-        `SELECT p.product_id::text, p.code_id::text, c.withdrawn_reason AS withdrawn
-           FROM stock_pull p LEFT JOIN delivered_code c ON c.code_id = p.code_id WHERE p.buyer_id = $1 AND p.idempotency_key = $2`,
-        [buyerId, key],
-      );
-      return { productId: rows[0]!.product_id, codeId: rows[0]!.code_id, retry: true, withdrawn: rows[0]!.withdrawn };
+    const fresh = new Set(inserted.map((row) => `${row.buyer_id} ${row.idempotency_key}`));
+    const taken = new Array<Taken>(batch.length);
+    // Fresh keys: per (buyer, product), as many codes as keys, oldest first, handed out in arrival order.
+    const groups = new Map<string, number[]>();
+    batch.forEach((p, i) => {
+      const id = `${p.buyerId} ${p.key}`;
+      if (!fresh.delete(id)) return;
+      const group = `${p.buyerId} ${p.productId}`;
+      groups.set(group, [...(groups.get(group) ?? []), i]);
+    });
+    for (const indices of groups.values()) {
+      const { buyerId, productId } = batch[indices[0]!]!;
+      const codes = await this.claim(manager, buyerId, productId, indices.map((i) => batch[i]!.key));
+      indices.forEach((i, n) => (taken[i] = { productId, codeId: codes[n] ?? null, retry: false, withdrawn: null }));
+      await this.watch(manager, buyerId, productId);
     }
+    // Retried keys (or a key twice in this batch): what their row holds.
+    const retried = batch.map((_, i) => i).filter((i) => taken[i] === undefined);
+    if (retried.length > 0) {
+      const rows: { buyer_id: string; idempotency_key: string; product_id: string; code_id: string | null; withdrawn: WithdrawnReason | null }[] = await manager.query(
+        `SELECT p.buyer_id::text, p.idempotency_key, p.product_id::text, p.code_id::text, c.withdrawn_reason AS withdrawn
+           FROM stock_pull p LEFT JOIN delivered_code c ON c.code_id = p.code_id
+          WHERE (p.buyer_id, p.idempotency_key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`,
+        [retried.map((i) => batch[i]!.buyerId), retried.map((i) => batch[i]!.key)],
+      );
+      const byKey = new Map(rows.map((row) => [`${row.buyer_id} ${row.idempotency_key}`, row]));
+      for (const i of retried) {
+        const row = byKey.get(`${batch[i]!.buyerId} ${batch[i]!.key}`)!;
+        taken[i] = { productId: row.product_id, codeId: row.code_id, retry: true, withdrawn: row.withdrawn };
+      }
+    }
+    return taken;
+  }
+
+  /** Claims up to `keys.length` codes for these fresh keys and keeps each on its key's row; the codes, in the keys' order. */
+  private async claim(manager: EntityManager, buyerId: string, productId: string, keys: string[]): Promise<string[]> {
     // Oldest first; codes other pulls hold right now are skipped, not waited for (each is theirs).
-    const claimed: { code_id: string }[] = await manager.query(
+    const codes: { code_id: string }[] = await manager.query(
       `WITH next AS (
-         SELECT code_id FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND ${AVAILABLE_STOCK}
-          ORDER BY delivered_at, code_id LIMIT 1 FOR UPDATE SKIP LOCKED),
+         SELECT code_id, delivered_at FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND ${AVAILABLE_STOCK}
+          ORDER BY delivered_at, code_id LIMIT $3 FOR UPDATE SKIP LOCKED),
        claimed AS (
          UPDATE delivered_code d SET first_revealed_at = now(), first_reveal_channel = 'stock_pull'
-           FROM next WHERE d.code_id = next.code_id AND d.first_revealed_at IS NULL RETURNING d.code_id),
-       kept AS (
-         UPDATE stock_pull p SET code_id = claimed.code_id FROM claimed
-          WHERE p.buyer_id = $1 AND p.idempotency_key = $3 RETURNING claimed.code_id)
-       SELECT code_id::text FROM kept`,
-      [buyerId, productId, key],
+           FROM next WHERE d.code_id = next.code_id AND d.first_revealed_at IS NULL
+         RETURNING d.code_id, next.delivered_at)
+       SELECT code_id::text FROM claimed ORDER BY delivered_at, code_id`,
+      [buyerId, productId, keys.length],
     );
-    await this.watch(manager, buyerId, productId);
-    return { productId, codeId: claimed[0]?.code_id ?? null, retry: false, withdrawn: null };
+    if (codes.length > 0) {
+      await manager.query(
+        `UPDATE stock_pull p SET code_id = k.code_id FROM unnest($2::text[], $3::bigint[]) AS k(idempotency_key, code_id)
+          WHERE p.buyer_id = $1 AND p.idempotency_key = k.idempotency_key`,
+        [buyerId, keys.slice(0, codes.length), codes.map((c) => c.code_id)],
+      );
+    }
+    return codes.map((c) => c.code_id);
   }
 
   /** After a pull (one that found the stock empty too): the low-stock alarm and the auto-restock rule. */
@@ -104,4 +182,8 @@ export class StockPullService {
     if (threshold !== null) await this.levels.raiseIfLow(manager, buyerId, productId, available, threshold);
     if (rule !== undefined && available < rule.belowQuantity) await this.restock.request(manager, buyerId, productId, rule);
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -30,6 +30,10 @@ export interface RevealRequest {
 export const MAX_CODES_PER_REVEAL = 1_000;
 
 const REVEAL_PATH = '/internal/v1/reveals';
+const REVEAL_BATCH_PATH = '/internal/v1/reveal-batches';
+
+/** A batched reveal, by code ids: each its own audited reveal at the vault. */
+export type BatchedReveal = Omit<RevealRequest, 'codeIds'> & { codeIds: string[] };
 
 /**
  * The one way delivery gets plaintext: the vault's audited reveal (POST /internal/v1/reveals, a
@@ -53,15 +57,32 @@ export class VaultRevealClient {
     return revealed;
   }
 
+  /**
+   * Many reveals in one vault request and transaction (at most MAX_CODES_PER_REVEAL codes in all),
+   * each recorded as its own reveal: per reveal, its codes, or undefined where the vault refused it
+   * (a code not, or no longer, sold to that buyer).
+   */
+  async revealBatch(reveals: BatchedReveal[]): Promise<(RevealedCode[] | undefined)[]> {
+    const body = JSON.stringify({
+      reveals: reveals.map((r) => ({ buyerId: r.buyerId, codeIds: r.codeIds, channel: r.channel, actor: r.actor, purpose: r.purpose })),
+    });
+    const answer = (await this.post(REVEAL_BATCH_PATH, body)) as { reveals: { codes?: RevealedCode[] }[] };
+    return answer.reveals.map((r) => r.codes);
+  }
+
   private async revealChunk(request: RevealRequest): Promise<RevealedCode[]> {
-    let response: Response;
     const body = JSON.stringify({ buyerId: request.buyerId, codeIds: request.codeIds, channel: request.channel, actor: request.actor, purpose: request.purpose });
+    return ((await this.post(REVEAL_PATH, body)) as { codes: RevealedCode[] }).codes;
+  }
+
+  private async post(path: string, body: string): Promise<unknown> {
+    let response: Response;
     try {
-      response = await fetch(`${this.config.VAULT_URL}${REVEAL_PATH}`, {
+      response = await fetch(`${this.config.VAULT_URL}${path}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SERVICE_TOKEN_HEADER]: this.signer.sign('vault', { method: 'POST', path: REVEAL_PATH, bodyDigest: bodyDigest(body) }),
+          [SERVICE_TOKEN_HEADER]: this.signer.sign('vault', { method: 'POST', path, bodyDigest: bodyDigest(body) }),
         },
         body,
         signal: AbortSignal.timeout(this.config.VAULT_TIMEOUT_MS),
@@ -75,7 +96,7 @@ export class VaultRevealClient {
       if (response.status === 404) throw new DomainError('codes_not_available', 409, 'Some of these codes cannot be revealed to you.');
       throw vaultUnavailable();
     }
-    return ((await response.json()) as { codes: RevealedCode[] }).codes;
+    return response.json();
   }
 }
 

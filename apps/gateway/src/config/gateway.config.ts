@@ -106,6 +106,17 @@ export class GatewayConfig extends ServiceConfig {
   })
   TRUSTED_PROXIES = 'loopback';
 
+  /**
+   * How long a gateway keeps a verified API key in memory (seconds; 0: read it from the database on
+   * every request). A revocation reaches every gateway at once over Redis; this is the bound for a
+   * gateway that missed that message.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  API_KEY_CACHE_SECONDS = 5;
+
   /** Requests one client IP (an IPv6 client: its /64) may make per window. */
   @Transform(toInt)
   @IsInt()

@@ -8,6 +8,20 @@ import { SessionsService } from './sessions/sessions.service';
 
 export const API_KEY_HEADER = 'x-api-key';
 
+function bearerToken(request: Request): string | undefined {
+  const authorization = request.headers.authorization;
+  if (!authorization) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+}
+
+/** The API key a request presents (`X-Api-Key`, or `Authorization: Bearer kami_...`), if any. */
+export function presentedApiKey(request: Request): string | undefined {
+  const header = request.headers[API_KEY_HEADER];
+  if (typeof header === 'string' && header) return header.trim();
+  const token = bearerToken(request);
+  return token?.startsWith(API_KEY_PREFIX) ? token : undefined;
+}
+
 /**
  * The gateway's way of knowing a caller: `X-Api-Key: kami_...` or `Authorization: Bearer kami_...`
  * for API keys, `Authorization: Bearer <jwt>` for portal sessions. A credential that is present
@@ -24,14 +38,10 @@ export class GatewayIdentityResolver extends IdentityResolver {
   }
 
   async resolve(request: Request): Promise<Identity | undefined> {
-    const apiKeyHeader = request.headers[API_KEY_HEADER];
-    if (typeof apiKeyHeader === 'string' && apiKeyHeader) return this.viaApiKey(apiKeyHeader.trim());
-    const authorization = request.headers.authorization;
-    if (!authorization) return undefined;
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) return undefined;
-    const token = match[1]!;
-    return token.startsWith(API_KEY_PREFIX) ? this.viaApiKey(token) : this.sessions.identify(token);
+    const apiKey = presentedApiKey(request);
+    if (apiKey !== undefined) return this.viaApiKey(apiKey);
+    const token = bearerToken(request);
+    return token === undefined ? undefined : this.sessions.identify(token);
   }
 
   private async viaApiKey(presented: string): Promise<Identity> {

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { SERVICE_CONFIG } from '@kami/platform';
 import type { GatewayConfig } from '../config/gateway.config';
 import { LoginThrottle } from '../rate-limit/login-throttle';
+import { ApiKeyCache } from './api-keys/api-key-cache';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { IdentityController } from './identity.controller';
@@ -22,7 +23,7 @@ import { UserEntity } from './users/user.entity';
     }),
   ],
   controllers: [IdentityController],
-  providers: [SessionsService, ApiKeysService, OrganisationsService, LoginThrottle],
+  providers: [SessionsService, ApiKeyCache, ApiKeysService, OrganisationsService, LoginThrottle],
   exports: [SessionsService, ApiKeysService, OrganisationsService],
 })
 export class IdentityModule {}

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, type NestMiddleware, type OnApplicationShutdown } from '@nestjs/common';
+import HttpAgent from 'agentkeepalive';
 import type { NextFunction, Request, Response } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import {
@@ -32,6 +33,13 @@ type ProxiedRequest = Request & { id?: string; identity?: Identity; upstream?: U
 export const PROXIED_JSON_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /**
+ * Connections to the services are kept open and reused (a new TCP connection per request was a
+ * third of a storefront pull's time). An idle one is dropped after 4 s, before the service's own
+ * 5 s keep-alive timeout (Node's default) can close it under a request being sent on it.
+ */
+const UPSTREAM_FREE_SOCKET_MS = 4_000;
+
+/**
  * Forwards `/api/v1/<area>/...` to the owning service with http-proxy-middleware, after
  * authenticating the caller. Client-sent identity headers and credentials are dropped; the
  * service receives only the gateway's identity, signed for that service and that very request
@@ -40,8 +48,9 @@ export const PROXIED_JSON_LIMIT_BYTES = 8 * 1024 * 1024;
  * the gateway's memory, and is signed as UNSIGNED-PAYLOAD.
  */
 @Injectable()
-export class ProxyMiddleware implements NestMiddleware {
+export class ProxyMiddleware implements NestMiddleware, OnApplicationShutdown {
   private readonly logger = new Logger('Proxy');
+  private readonly agent = new HttpAgent({ keepAlive: true, freeSocketTimeout: UPSTREAM_FREE_SOCKET_MS, maxFreeSockets: 256 });
   private readonly proxies: Map<UpstreamService, RequestHandler<IncomingMessage, ServerResponse>>;
   private readonly identityKey: KeyObject;
 
@@ -85,9 +94,14 @@ export class ProxyMiddleware implements NestMiddleware {
     await this.proxies.get(route.service)!(req, res, next);
   }
 
+  onApplicationShutdown(): void {
+    this.agent.destroy();
+  }
+
   private createProxy(service: UpstreamService, target: string): RequestHandler<IncomingMessage, ServerResponse> {
     return createProxyMiddleware<IncomingMessage, ServerResponse>({
       target,
+      agent: this.agent,
       changeOrigin: true,
       xfwd: true,
       proxyTimeout: 60_000,
@@ -98,6 +112,8 @@ export class ProxyMiddleware implements NestMiddleware {
           proxyReq.removeHeader('authorization');
           proxyReq.removeHeader(API_KEY_HEADER);
           proxyReq.removeHeader('cookie');
+          // Hop by hop: the client's `Connection: close` is not the upstream connection's (kept alive).
+          proxyReq.setHeader('connection', 'keep-alive');
           // Service-to-service credentials never come from outside.
           proxyReq.removeHeader(SERVICE_TOKEN_HEADER);
           proxyReq.removeHeader(IDENTITY_HEADER);

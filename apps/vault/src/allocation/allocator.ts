@@ -2,11 +2,10 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { DataSource, type EntityManager } from 'typeorm';
 import { ReservationCore, type ReserveResult } from '@kami/reservation';
 import type { ReleaseReason } from '@kami/contracts';
-import { SERVICE_CONFIG } from '@kami/platform';
+import { GroupCommitter, SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
 import { CodeExpiry } from './code-expiry';
 import { AllocationStore, type AllocationOp, type AllocationOutcome, type CommitOutcome, type ReleaseOutcome, type ReserveOutcome } from './allocation-store';
-import { GroupCommitter } from './group-committer';
 import { OfferStockCache } from './offer-stock-cache';
 
 export interface ReserveRequest {

@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentServiceCaller, SERVICE_TOKEN_HEADER, ServiceCallers } from '@kami/platform';
-import { RevealRequestDto, RevealResponseDto } from './reveal.dto';
+import { RevealBatchRequestDto, RevealBatchResponseDto, RevealRequestDto, RevealResponseDto } from './reveal.dto';
 import { RevealService } from './reveal.service';
 
 /** The services that may ask the vault for plaintext (the spec's one direct call between services). */
@@ -26,5 +26,17 @@ export class RevealController {
   @ApiOkResponse({ type: RevealResponseDto })
   reveal(@CurrentServiceCaller() caller: string, @Body() body: RevealRequestDto): Promise<RevealResponseDto> {
     return this.reveals.reveal(caller, body);
+  }
+
+  @ServiceCallers(REVEAL_CALLERS)
+  @Post('reveal-batches')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Many reveals in one request and one transaction (concurrent storefront pulls, grouped): each recorded, or refused, on its own',
+  })
+  @ApiOkResponse({ type: RevealBatchResponseDto })
+  async revealBatch(@CurrentServiceCaller() caller: string, @Body() body: RevealBatchRequestDto): Promise<RevealBatchResponseDto> {
+    return { reveals: await this.reveals.revealBatch(caller, body.reveals) };
   }
 }

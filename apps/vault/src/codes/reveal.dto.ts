@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { CODE_ID_PATTERN } from '@kami/contracts';
 
 /** Codes one reveal may hand out (by codeIds, or all of one order). */
@@ -61,4 +62,39 @@ export class RevealedCodeDto {
 export class RevealResponseDto {
   @ApiProperty({ description: 'the audit record of this reveal' }) revealId!: string;
   @ApiProperty({ type: [RevealedCodeDto] }) codes!: RevealedCodeDto[];
+}
+
+/** The most reveals one batch carries (and the most codes, MAX_REVEAL_CODES, in all). */
+export const MAX_BATCHED_REVEALS = 1_000;
+
+/** One reveal of a batch: by code ids only. */
+export class RevealBatchEntryDto extends OmitType(RevealRequestDto, ['codeIds', 'orderId'] as const) {
+  @ApiProperty({ type: [String], example: ['1042'], description: `1 to ${MAX_REVEAL_CODES} code ids` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_REVEAL_CODES)
+  @IsString({ each: true })
+  @Matches(CODE_ID_PATTERN, { each: true, message: 'each code id is a decimal number without leading zeros, as a string' })
+  codeIds!: string[];
+}
+
+export class RevealBatchRequestDto {
+  @ApiProperty({ type: [RevealBatchEntryDto], description: `1 to ${MAX_BATCHED_REVEALS} reveals, at most ${MAX_REVEAL_CODES} codes in all` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCHED_REVEALS)
+  @ValidateNested({ each: true })
+  @Type(() => RevealBatchEntryDto)
+  reveals!: RevealBatchEntryDto[];
+}
+
+/** Each reveal's outcome, in the order asked: its record and codes, or why it was refused (naming no code). */
+export class RevealBatchResultDto {
+  @ApiPropertyOptional({ description: 'the audit record of this reveal (when granted)' }) revealId?: string;
+  @ApiPropertyOptional({ type: [RevealedCodeDto] }) codes?: RevealedCodeDto[];
+  @ApiPropertyOptional({ enum: ['codes_not_found'], description: 'refused: some code is not sold to that buyer' }) error?: 'codes_not_found';
+}
+
+export class RevealBatchResponseDto {
+  @ApiProperty({ type: [RevealBatchResultDto] }) reveals!: RevealBatchResultDto[];
 }

@@ -6,9 +6,16 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ROOT_LOGGER, ValidationFailedError } from '@kami/platform';
 import { VaultCrypto } from '../crypto/vault-crypto';
 import { distinctIds, isStorableCodeId } from './code-id';
-import { CodeError, codesNotFound, revealTooLarge } from './code.errors';
+import { CodeError, CodeErrorCode, codesNotFound, revealTooLarge } from './code.errors';
 import { DataKeyCache } from './data-key-cache';
-import { MAX_REVEAL_CODES, type RevealedCodeDto, type RevealRequestDto, type RevealResponseDto } from './reveal.dto';
+import {
+  MAX_REVEAL_CODES,
+  type RevealBatchEntryDto,
+  type RevealBatchResultDto,
+  type RevealedCodeDto,
+  type RevealRequestDto,
+  type RevealResponseDto,
+} from './reveal.dto';
 
 interface SoldCodeRow {
   id: string;
@@ -19,9 +26,17 @@ interface SoldCodeRow {
   expires_at: Date | null;
   line_id: string;
   order_id: string | null;
+  buyer_id: string;
 }
 
-const SOLD_CODE_COLUMNS = `c.id::text AS id, c.offer_id, c.batch_id, c.fingerprint, c.secret, c.expires_at, r.id AS line_id, r.order_id`;
+const SOLD_CODE_COLUMNS = `c.id::text AS id, c.offer_id, c.batch_id, c.fingerprint, c.secret, c.expires_at, r.id AS line_id, r.order_id, r.buyer_id`;
+
+/** One reveal of a batch: what was asked and, once checked, the codes it opens (undefined: refused). */
+interface BatchedReveal {
+  revealId: string;
+  input: RevealRequestDto;
+  rows?: SoldCodeRow[];
+}
 
 /**
  * The one way plaintext leaves the vault: to the buyer a code was sold to (its reservation
@@ -42,58 +57,136 @@ export class RevealService {
       throw new ValidationFailedError([{ field: 'orderId', messages: ['give exactly one of codeIds and orderId'] }]);
     }
     const revealId = randomUUID();
-    const codes = await this.revealRecorded(revealId, caller, input).catch((error: unknown) => {
-      // The refusal is audited too (who asked, for whom, how many, why); never which codes.
-      if (error instanceof CodeError) {
-        this.logger.warn(
-          { audit: 'codes.reveal_refused', caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, asked: input.codeIds?.length ?? null, reason: error.code },
-          'code reveal refused',
-        );
-      }
-      throw error;
-    });
-    // The audit line: who, for whom, how many; never the codes.
-    this.logger.info(
-      { audit: 'codes.revealed', revealId, caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, purpose: input.purpose, count: codes.length },
-      'codes revealed',
-    );
+    let codes: RevealedCodeDto[];
+    if (input.codeIds) {
+      const [result] = await this.recordBatch(caller, [{ revealId, input }]);
+      if (result!.codes === undefined) throw codesNotFound();
+      codes = result!.codes;
+    } else {
+      codes = await this.revealOrder(revealId, caller, input).catch((error: unknown) => {
+        if (error instanceof CodeError) this.auditRefusal(caller, input, error.code);
+        throw error;
+      });
+      this.auditReveal(caller, revealId, input, codes.length);
+    }
     return { revealId, codes };
   }
 
   /**
-   * Opens the codes its own records sold to this buyer (a committed reservation of theirs), and
-   * records the reveal in the same transaction. Whatever buyer the caller names, a code not sold
-   * to that buyer makes it a 404.
+   * Many reveals by code ids in one transaction (a caller's concurrent requests, grouped): each is
+   * its own audit record, opened or refused on its own, as if asked alone — one read of the codes,
+   * one insert of the records. A refused one reveals nothing and names no code.
    */
-  private revealRecorded(revealId: string, caller: string, input: RevealRequestDto): Promise<RevealedCodeDto[]> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = input.codeIds ? await this.soldByIds(manager, input.buyerId, input.codeIds) : await this.soldInOrder(manager, input.buyerId, input.orderId!);
-      const keys = await this.dataKeys.keysFor(manager, rows.map((r) => r.batch_id));
-      const revealed = rows.map((row) => this.open(row, keys.get(row.batch_id)!));
-      const orders = new Set(rows.map((r) => r.order_id));
-      const orderId = input.orderId ?? (orders.size === 1 ? [...orders][0]! : null);
-      await manager.query(
-        `INSERT INTO reveal (id, buyer_id, caller, actor, channel, purpose, order_id, code_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [revealId, input.buyerId, caller, input.actor ?? null, input.channel, input.purpose ?? null, orderId, rows.length],
+  async revealBatch(caller: string, entries: RevealBatchEntryDto[]): Promise<RevealBatchResultDto[]> {
+    const total = entries.reduce((sum, entry) => sum + entry.codeIds.length, 0);
+    if (total > MAX_REVEAL_CODES) {
+      throw new ValidationFailedError([{ field: 'reveals', messages: [`at most ${MAX_REVEAL_CODES} codes in all`] }]);
+    }
+    return this.recordBatch(
+      caller,
+      entries.map((input) => ({ revealId: randomUUID(), input: { ...input } })),
+    );
+  }
+
+  private async recordBatch(caller: string, reveals: BatchedReveal[]): Promise<RevealBatchResultDto[]> {
+    const opened = await this.dataSource.transaction(async (manager) => {
+      await this.checkSold(manager, reveals);
+      const granted = reveals.filter((r) => r.rows !== undefined);
+      const keys = await this.dataKeys.keysFor(
+        manager,
+        granted.flatMap((r) => r.rows!.map((row) => row.batch_id)),
       );
-      await manager.query(`INSERT INTO reveal_code (code_id, reveal_id) SELECT unnest($1::bigint[]), $2`, [rows.map((r) => r.id), revealId]);
-      return revealed;
+      const codes = new Map(granted.map((r) => [r.revealId, r.rows!.map((row) => this.open(row, keys.get(row.batch_id)!))]));
+      if (granted.length > 0) await this.record(manager, caller, granted);
+      return codes;
+    });
+    return reveals.map((r) => {
+      const codes = opened.get(r.revealId);
+      // The audit lines: who, for whom, how many; never the codes.
+      if (codes === undefined) {
+        this.auditRefusal(caller, r.input, CodeErrorCode.CodesNotFound);
+        return { error: CodeErrorCode.CodesNotFound };
+      }
+      this.auditReveal(caller, r.revealId, r.input, codes.length);
+      return { revealId: r.revealId, codes };
     });
   }
 
-  /** Every listed code, sold to this buyer, in the order asked; any other id makes it a 404. */
-  private async soldByIds(manager: EntityManager, buyerId: string, codeIds: string[]): Promise<SoldCodeRow[]> {
-    const ids = distinctIds(codeIds);
-    if (!ids.every(isStorableCodeId)) throw codesNotFound();
-    const rows: SoldCodeRow[] = await manager.query(
-      `SELECT ${SOLD_CODE_COLUMNS}
-         FROM code c JOIN reservation r ON r.id = c.reservation_id
-        WHERE c.id = ANY($1::bigint[]) AND c.status = 'allocated' AND r.status = 'committed' AND r.buyer_id = $2`,
-      [ids, buyerId],
+  /** Sets each reveal's rows: every listed code, sold to its buyer, in the order asked; any other id refuses that reveal. */
+  private async checkSold(manager: EntityManager, reveals: BatchedReveal[]): Promise<void> {
+    const asked = distinctIds(reveals.flatMap((r) => r.input.codeIds!)).filter(isStorableCodeId);
+    const rows: SoldCodeRow[] =
+      asked.length === 0
+        ? []
+        : await manager.query(
+            `SELECT ${SOLD_CODE_COLUMNS}
+               FROM code c JOIN reservation r ON r.id = c.reservation_id
+              WHERE c.id = ANY($1::bigint[]) AND c.status = 'allocated' AND r.status = 'committed'`,
+            [asked],
+          );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    for (const reveal of reveals) {
+      const ids = distinctIds(reveal.input.codeIds!);
+      const sold = ids.map((id) => byId.get(id)).filter((row) => row?.buyer_id === reveal.input.buyerId);
+      reveal.rows = sold.length === ids.length ? (sold as SoldCodeRow[]) : undefined;
+    }
+  }
+
+  /** The audit records of granted reveals (reveal, and which codes each opened), in two statements whatever their number. */
+  private async record(manager: EntityManager, caller: string, granted: BatchedReveal[]): Promise<void> {
+    const orderOf = (r: BatchedReveal): string | null => {
+      if (r.input.orderId) return r.input.orderId;
+      const orders = new Set(r.rows!.map((row) => row.order_id));
+      return orders.size === 1 ? [...orders][0]! : null;
+    };
+    await manager.query(
+      `INSERT INTO reveal (id, buyer_id, caller, actor, channel, purpose, order_id, code_count)
+       SELECT id, buyer_id, $3, actor, channel, purpose, order_id, code_count
+         FROM unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::int[])
+              AS t(id, buyer_id, actor, channel, purpose, order_id, code_count)`,
+      [
+        granted.map((r) => r.revealId),
+        granted.map((r) => r.input.buyerId),
+        caller,
+        granted.map((r) => r.input.actor ?? null),
+        granted.map((r) => r.input.channel),
+        granted.map((r) => r.input.purpose ?? null),
+        granted.map(orderOf),
+        granted.map((r) => r.rows!.length),
+      ],
     );
-    if (rows.length !== ids.length) throw codesNotFound();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id)!);
+    await manager.query(`INSERT INTO reveal_code (code_id, reveal_id) SELECT * FROM unnest($1::bigint[], $2::uuid[])`, [
+      granted.flatMap((r) => r.rows!.map((row) => row.id)),
+      granted.flatMap((r) => r.rows!.map(() => r.revealId)),
+    ]);
+  }
+
+  /** Every code sold to this buyer in one order, opened and recorded in one transaction. */
+  private revealOrder(revealId: string, caller: string, input: RevealRequestDto): Promise<RevealedCodeDto[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await this.soldInOrder(manager, input.buyerId, input.orderId!);
+      const keys = await this.dataKeys.keysFor(
+        manager,
+        rows.map((r) => r.batch_id),
+      );
+      await this.record(manager, caller, [{ revealId, input, rows }]);
+      return rows.map((row) => this.open(row, keys.get(row.batch_id)!));
+    });
+  }
+
+  private auditReveal(caller: string, revealId: string, input: RevealRequestDto, count: number): void {
+    this.logger.info(
+      { audit: 'codes.revealed', revealId, caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, purpose: input.purpose, count },
+      'codes revealed',
+    );
+  }
+
+  /** A refusal is audited too (who asked, for whom, how many, why); never which codes. */
+  private auditRefusal(caller: string, input: RevealRequestDto, reason: string): void {
+    this.logger.warn(
+      { audit: 'codes.reveal_refused', caller, actor: input.actor, buyerId: input.buyerId, orderId: input.orderId, channel: input.channel, asked: input.codeIds?.length ?? null, reason },
+      'code reveal refused',
+    );
   }
 
   /** Every code sold to this buyer in this order (line by line), or a 404 when there is none. */

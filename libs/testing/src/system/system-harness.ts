@@ -66,6 +66,10 @@ export interface RateLimits {
   RATE_LIMIT_LOGIN_DELAY_SECONDS?: number;
   RATE_LIMIT_LOGIN_MAX_DELAY_SECONDS?: number;
   RATE_LIMIT_LOGIN_ACCOUNT_WINDOW_SECONDS?: number;
+  /** How long the gateway keeps a verified API key in memory (its API_KEY_CACHE_SECONDS). */
+  API_KEY_CACHE_SECONDS?: number;
+  /** An extra gateway that is a replica of the main one: the same Redis keys (counters, key revocations). Default: its own. */
+  replica?: boolean;
   /** Peers whose X-Forwarded-For the gateway believes (its TRUSTED_PROXIES; default loopback, where tests connect from). */
   TRUSTED_PROXIES?: string;
   /** The gateway's METRICS_PORT (unset: no metrics listener). */
@@ -399,9 +403,11 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
 
     // Gateway instances share one database, so one fingerprint key.
     const gatewayFingerprintKey = secret();
-    const spawnGateway = (port: number, limits: RateLimits, migrate: boolean): GatewayInstance => {
-      const redisPrefix = testNames(`gateway_${options.label}`).redisPrefix;
-      redisPrefixes.push(redisPrefix);
+    let mainRedisPrefix = '';
+    const spawnGateway = (port: number, { replica, ...limits }: RateLimits, migrate: boolean): GatewayInstance => {
+      const redisPrefix = replica ? mainRedisPrefix : testNames(`gateway_${options.label}`).redisPrefix;
+      if (migrate) mainRedisPrefix = redisPrefix;
+      if (!replica) redisPrefixes.push(redisPrefix);
       const env: Record<string, string> = {
         ...common,
         PORT: String(port),
