@@ -16,7 +16,7 @@ module.exports = (projectRoot, overrides = {}) => ({
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleNameMapper: {
-    '^@kami/(code-format|contracts|platform|pricing|reservation|testing)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+    '^@kami/(code-format|contracts|platform|pricing|reservation|testing|tracing)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   setupFiles: [path.join(__dirname, 'libs/testing/src/setup/jest-setup.ts')],
   // Hooks that start a whole system wait for every process to be ready (up to 150 s on a loaded machine).

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@kami/platform';
 import { CatalogConfig } from './config/catalog.config';
 import { CatalogModule } from './catalog.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@kami/platform';
 import { DeliveryConfig } from './config/delivery.config';
 import { DeliveryModule } from './delivery.module';

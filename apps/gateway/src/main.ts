@@ -1,3 +1,4 @@
+import './tracing';
 import { runService, SERVICE_CONFIG } from '@kami/platform';
 import { setupApiDocs } from './api-docs/api-docs.setup';
 import { GatewayConfig, trustedProxies } from './config/gateway.config';

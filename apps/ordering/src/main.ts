@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@kami/platform';
 import { OrderingConfig } from './config/ordering.config';
 import { OrderingModule } from './ordering.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@kami/platform';
 import { SettlementConfig } from './config/settlement.config';
 import { SettlementModule } from './settlement.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { runService } from '@kami/platform';
 import { VaultConfig } from './config/vault.config';
 import { VaultModule } from './vault.module';

@@ -19,6 +19,7 @@ import { AccessGuard, IdentityResolver } from './auth/access';
 import { MemoryReplayGuard, RedisReplayGuard, ReplayGuard } from './auth/replay-guard';
 import { SignedIdentityResolver } from './auth/signed-identity.resolver';
 import type { ServiceConfig, WithRedis } from './config/service-config';
+import { flushTracing } from '@kami/tracing';
 import { serviceDataSourceOptions } from './database/data-source';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './errors/validation';
@@ -80,6 +81,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     }
     await this.messaging.stop();
     if (this.redis) await this.redis.quit().catch(() => undefined);
+    await flushTracing();
   }
 }
 

@@ -12,3 +12,4 @@ export * from './browser';
 export * from './fuzz/schema-arbitrary';
 export * from './fuzz/fuzz-requests';
 export * from './fuzz/fuzz-runner';
+export * from './otlp-collector';

@@ -1,9 +1,10 @@
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import { CreateOutboxAndInbox1763700000000 } from './migrations/1763700000000-CreateOutboxAndInbox';
 import { CreateIdempotencyKeys1763700050000 } from './migrations/1763700050000-CreateIdempotencyKeys';
+import { OutboxTraceContext1763700100000 } from './migrations/1763700100000-OutboxTraceContext';
 
-/** Migrations every service runs before its own (outbox and inbox, Idempotency-Key records). */
-export const PLATFORM_MIGRATIONS = [CreateOutboxAndInbox1763700000000, CreateIdempotencyKeys1763700050000];
+/** Migrations every service runs before its own (outbox and inbox, Idempotency-Key records, events' trace context). */
+export const PLATFORM_MIGRATIONS = [CreateOutboxAndInbox1763700000000, CreateIdempotencyKeys1763700050000, OutboxTraceContext1763700100000];
 
 export interface ServiceDataSourceOptions {
   url: string;

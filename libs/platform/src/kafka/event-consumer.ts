@@ -2,6 +2,7 @@ import { backOff } from 'exponential-backoff';
 import type { Consumer, EachMessagePayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger as PinoLogger } from 'pino';
+import { inSpan } from '@kami/tracing';
 import { ALL_EVENTS, deadLetterTopicOf, validateEvent, type EventDefinition, type EventEnvelope } from '@kami/contracts';
 import { consumedEvents } from '../metrics/metrics';
 
@@ -105,7 +106,8 @@ export class EventConsumer {
       sessionTimeout: 10_000,
       rebalanceTimeout: 5_000,
       heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      // A fetch returns as soon as a message arrives; the wait only bounds idle polling (a tenth of a core across services at 100 ms).
+      maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
@@ -113,7 +115,8 @@ export class EventConsumer {
     const prefix = this.options.topicPrefix ?? '';
     await consumer.subscribe({ topics: this.subscribedTopics.map((t) => `${prefix}${t}`), fromBeginning: this.options.fromBeginning ?? true });
     // Partitions in parallel: order holds per partition (per aggregate key), and every handler is its own transaction.
-    await consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 3, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
+    // Offsets are committed once a second, not after every batch (a round trip per hop): what a crash redelivers, the inbox skips.
+    await consumer.run({ autoCommit: true, autoCommitInterval: 1_000, partitionsConsumedConcurrently: 3, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
   }
 
   /** Stops fetching, lets the message in hand finish, commits and leaves the group. */
@@ -123,11 +126,23 @@ export class EventConsumer {
     if (consumer) await consumer.disconnect();
   }
 
-  /** Handles one raw message; exposed for tests of the decision logic. */
-  async onMessage({ topic: wireTopic, partition, message, heartbeat }: EachMessagePayload): Promise<HandleOutcome> {
+  /** Handles one raw message, in a consumer span that continues the trace its headers carry; exposed for tests of the decision logic. */
+  async onMessage(payload: EachMessagePayload): Promise<HandleOutcome> {
     // The contract's topic name; the prefix only exists on the wire.
     const prefix = this.options.topicPrefix ?? '';
-    const topic = prefix && wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : wireTopic;
+    const topic = prefix && payload.topic.startsWith(prefix) ? payload.topic.slice(prefix.length) : payload.topic;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(payload.message.headers ?? {})) if (value !== undefined && !Array.isArray(value)) headers[name] = value.toString();
+    return inSpan(
+      `${topic} process`,
+      'consumer',
+      headers,
+      { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': this.options.groupId, 'messaging.message.id': headers['event-id'] ?? '' },
+      () => this.handle(topic, payload),
+    );
+  }
+
+  private async handle(topic: string, { partition, message, heartbeat }: EachMessagePayload): Promise<HandleOutcome> {
     const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition, offset: message.offset });
     const subscriptions = this.topics.get(topic) ?? [];
     const definitions = subscriptions.flatMap((s) => s.events);

@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Logger as PinoLogger } from 'pino';
+import { beginSpan } from '@kami/tracing';
 import { outboxPublished } from '../metrics/metrics';
 
 interface OutboxRow {
@@ -10,6 +11,7 @@ interface OutboxRow {
   message_key: string;
   event_type: string;
   envelope: Record<string, unknown> & { traceId?: string };
+  trace_headers: Record<string, string> | null;
 }
 
 export interface OutboxRelayOptions {
@@ -85,7 +87,7 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const rows: OutboxRow[] = await manager.query(
-        `SELECT seq, event_id, topic, message_key, event_type, envelope
+        `SELECT seq, event_id, topic, message_key, event_type, envelope, trace_headers
            FROM platform_outbox
           WHERE published_at IS NULL
           ORDER BY seq
@@ -96,21 +98,30 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, OutboxRow[]>();
       for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic.entries()].map(([topic, topicRows]) => ({
-          topic: `${this.options.topicPrefix ?? ''}${topic}`,
-          messages: topicRows.map((row) => ({
-            key: row.message_key,
-            value: JSON.stringify(row.envelope),
-            headers: {
-              'event-id': row.event_id,
-              'event-type': row.event_type,
-              ...(row.envelope.traceId ? { 'trace-id': row.envelope.traceId } : {}),
-            },
+      // One producer span per event, in the trace of the transaction that appended it.
+      const spans = new Map(rows.map((row) => [row.seq, beginSpan(`${row.topic} publish`, 'producer', row.trace_headers, { 'messaging.system': 'kafka', 'messaging.destination.name': row.topic, 'messaging.message.id': row.event_id })]));
+      try {
+        await this.producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic.entries()].map(([topic, topicRows]) => ({
+            topic: `${this.options.topicPrefix ?? ''}${topic}`,
+            messages: topicRows.map((row) => ({
+              key: row.message_key,
+              value: JSON.stringify(row.envelope),
+              headers: {
+                'event-id': row.event_id,
+                'event-type': row.event_type,
+                ...(row.envelope.traceId ? { 'trace-id': row.envelope.traceId } : {}),
+                ...spans.get(row.seq)!.headers,
+              },
+            })),
           })),
-        })),
-      });
+        });
+      } catch (error) {
+        for (const span of spans.values()) span.end(true);
+        throw error;
+      }
+      for (const span of spans.values()) span.end();
       const ids = rows.map((r) => r.event_id);
       await this.options.afterPublish?.(ids);
       await manager.query(`UPDATE platform_outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [

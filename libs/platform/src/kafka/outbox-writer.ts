@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import { describeValidationErrors, type EventDefinition, type EventEnvelope } from '@kami/contracts';
+import { currentTraceHeaders } from '@kami/tracing';
 
 export interface OutboxEventInput<P extends object> {
   aggregateId: string;
@@ -45,11 +46,13 @@ export class OutboxWriter {
       payload,
       ...(input.traceId ? { traceId: input.traceId } : {}),
     };
+    // The trace this transaction runs in goes with the event: its consumer continues it.
+    const trace = currentTraceHeaders();
     await manager.query(
-      `INSERT INTO platform_outbox (event_id, topic, message_key, event_type, envelope)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO platform_outbox (event_id, topic, message_key, event_type, envelope, trace_headers)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (event_id) DO NOTHING`,
-      [envelope.id, definition.topic, input.aggregateId, definition.type, JSON.stringify(envelope)],
+      [envelope.id, definition.topic, input.aggregateId, definition.type, JSON.stringify(envelope), trace.traceparent ? JSON.stringify(trace) : null],
     );
     return envelope;
   }

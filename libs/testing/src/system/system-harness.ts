@@ -85,6 +85,8 @@ export interface HarnessOptions {
   serviceEnv?: Partial<Record<SystemService, Record<string, string>>>;
   /** Rate limits of the main gateway. */
   limits?: RateLimits;
+  /** An OTLP/HTTP collector every process of the system sends its traces to (startOtlpCollector's url). */
+  otlpEndpoint?: string;
   /** Further gateway instances by name, each with its own limits (same database, secrets and services). */
   extraGateways?: Record<string, RateLimits>;
   /**
@@ -350,6 +352,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       // Every process of this harness consumes every event on the shared broker in groups of its own.
       KAFKA_CONSUMER_GROUP_PREFIX: `test_${options.label}_${uniqueSuffix()}.`,
       KAFKA_TOPIC_PREFIX: topicPrefix,
+      ...(options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint } : {}),
     };
 
     const services: Partial<Record<SystemService, ServiceInstance>> = {};
