@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { benchCleanup, marketplace, percentile, roundTo, startSystem, type Account, type BenchResult, type Marketplace } from '@kami/testing';
+import { benchCleanup, cpuPerOp, machineCpuSeconds, hopBreakdown, marketplace, percentile, printHopBreakdown, roundTo, startOtlpCollector, startSystem, type Account, type BenchResult, type Marketplace, type OtlpCollector } from '@kami/testing';
 import { startChain } from './chain-5hop';
 
 /*
@@ -21,11 +21,17 @@ import { startChain } from './chain-5hop';
  * - `kami-polling` (qty1-c16): the same orders from clients that poll every POLL_MS instead of
  *   long-polling: what the saga delivers when storefronts hammer the API.
  *
+ * Where the time goes: the services export traces of BENCH_TRACE_RATIO of the orders (default
+ * 0.2; 0 turns tracing off) to a collector in this process, and each kami case prints its per-hop
+ * breakdown (each service's handling, each event's wait in the outbox and on Kafka).
+ *
  * Human-readable lines per case, the ratios the product is held to, then, last, one JSON line as
  * SPEC.md (Performance) describes.
  */
 
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 10);
+/** The share of orders traced for the per-hop breakdown (0: no tracing at all). */
+const TRACE_RATIO = Number(process.env.BENCH_TRACE_RATIO ?? 0.2);
 const WAIT_SECONDS = 30;
 const UNIT_PRICE = 9_500;
 
@@ -38,12 +44,14 @@ interface Case {
   baselines: ('chain-5hop' | 'kami-polling')[];
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   { name: 'qty1-c1', quantity: 1, clients: 1, orders: Number(process.env.BENCH_QTY1_C1_ORDERS ?? 60), warmup: 8, baselines: ['chain-5hop'] },
   { name: 'qty1-c16', quantity: 1, clients: 16, orders: Number(process.env.BENCH_QTY1_C16_ORDERS ?? 480), warmup: 16, baselines: ['chain-5hop', 'kami-polling'] },
   { name: 'qty100-c16', quantity: 100, clients: 16, orders: Number(process.env.BENCH_QTY100_C16_ORDERS ?? 80), warmup: 16, baselines: [] },
   { name: 'qty10000-c1', quantity: 10_000, clients: 1, orders: 1, warmup: 0, baselines: [] },
 ];
+/** BENCH_CASES=qty1-c16,qty10000-c1: only those cases (default: all). */
+const CASES = process.env.BENCH_CASES ? ALL_CASES.filter((c) => process.env.BENCH_CASES!.split(',').includes(c.name)) : ALL_CASES;
 
 /** `clients` loops running `op` until `total` ran (after `warmup` unmeasured ones); latency of each. */
 async function drive(c: Case, system: string, op: () => Promise<'done' | string>): Promise<BenchResult> {
@@ -62,8 +70,10 @@ async function drive(c: Case, system: string, op: () => Promise<'done' | string>
   let warm = 0;
   await Promise.all(Array.from({ length: Math.min(c.clients, c.warmup) }, () => client(() => warm++ < c.warmup, false)));
   const start = performance.now();
+  const cpuBefore = machineCpuSeconds();
   await Promise.all(Array.from({ length: c.clients }, () => client(() => next++ < c.orders, true)));
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = cpuPerOp(cpuBefore, machineCpuSeconds(), c.orders);
   latencies.sort((a, b) => a - b);
   const done = latencies.length;
   const result: BenchResult = {
@@ -76,7 +86,7 @@ async function drive(c: Case, system: string, op: () => Promise<'done' | string>
   };
   const notDone = Object.entries(otherwise).map(([status, n]) => `${n} ${status}`).join(', ');
   console.log(
-    `${c.name.padEnd(11)} ${system.padEnd(12)} ${String(done).padStart(4)} done in ${elapsed.toFixed(1)} s: ${result.opsPerSec}/s, ${result.unitsPerSec} codes/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${notDone ? `  (not delivered: ${notDone})` : ''}`,
+    `${c.name.padEnd(11)} ${system.padEnd(12)} ${String(done).padStart(4)} done in ${elapsed.toFixed(1)} s: ${result.opsPerSec}/s, ${result.unitsPerSec} codes/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; ${cpu}${notDone ? `  (not delivered: ${notDone})` : ''}`,
   );
   return result;
 }
@@ -109,8 +119,14 @@ async function main(): Promise<void> {
   const startedAt = Number(process.env.KAMI_BENCH_STARTED_AT) || Date.now();
   const cleanups = benchCleanup('stopping the benchmark system');
   console.log(`e2e benchmark: storefront clients through the gateway; ${os.cpus().length} CPUs, Node ${process.version}`);
+  let collector: OtlpCollector | undefined;
+  if (TRACE_RATIO > 0) {
+    collector = await startOtlpCollector();
+    cleanups.add(() => collector!.stop());
+  }
   const h = await startSystem({
     label: 'benche2e',
+    ...(collector ? { otlpEndpoint: collector.url, traceSampleRatio: TRACE_RATIO } : {}),
     services: ['catalog', 'vault', 'ordering', 'settlement', 'delivery'],
     // One top-up funds every order of the run: the sandbox channel's limit is raised (by default ¥50,000 a payment).
     serviceEnv: { vault: { STOCK_EVENT_INTERVAL_MS: '50' }, settlement: { SANDBOX_CHANNELS: 'standard:100000000000' } },
@@ -138,7 +154,13 @@ async function main(): Promise<void> {
     };
     for (const c of CASES) {
       const offerId = await offerFor(c);
+      collector?.spans.splice(0);
       results.push(await drive(c, 'kami', () => placeAndWait(m, merchant, offerId, c.quantity, false)));
+      if (collector) {
+        // Spans are exported in batches every half second.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        printHopBreakdown(`${c.name} kami`, hopBreakdown(collector.spans.splice(0)));
+      }
       if (c.baselines.includes('chain-5hop')) results.push(await drive(c, 'chain-5hop', () => chain.run().then(() => 'done')));
       if (c.baselines.includes('kami-polling')) {
         const pollingOffer = await offerFor(c);

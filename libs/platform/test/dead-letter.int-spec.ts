@@ -27,8 +27,11 @@ function envelope(type: string, widgetId: string, payload: Record<string, unknow
   return { id, value };
 }
 
-describe('event consumer: poison messages go to the dead-letter topic and the consumer keeps going', () => {
-  const names = testNames('dead_letter');
+describe.each([
+  { mode: 'one event per transaction', batched: false },
+  { mode: 'batched: the events waiting on a partition in one transaction', batched: true },
+])('event consumer ($mode): poison messages go to the dead-letter topic and the consumer keeps going', ({ batched }) => {
+  const names = testNames(batched ? 'dead_letter_batched' : 'dead_letter');
   const topic = names.topic('widget');
   const dlt = deadLetterTopicOf(topic);
   const groupId = names.group('widget-applier');
@@ -68,6 +71,7 @@ describe('event consumer: poison messages go to the dead-letter topic and the co
       groupId,
       logger,
       maxAttempts: 3,
+      batched,
       retryDelayMs: 20,
       maxRetryDelayMs: 100,
       subscriptions: [
@@ -120,7 +124,11 @@ describe('event consumer: poison messages go to the dead-letter topic and the co
       { event_id: flaky.id, widget_id: 'w-6-flaky' },
       { event_id: last.id, widget_id: 'w-7-last' },
     ]);
-    expect(Object.fromEntries(attempts)).toEqual({ 'w-1-first': 1, 'w-5-always': 3, 'w-6-flaky': 3, 'w-7-last': 1 });
+    // Batched, the events arrive together: the failing handler rolls back the shared transaction
+    // (the first event's effect with it), then each is applied alone, with its own retries.
+    expect(Object.fromEntries(attempts)).toEqual(
+      batched ? { 'w-1-first': 2, 'w-5-always': 4, 'w-6-flaky': 3, 'w-7-last': 1 } : { 'w-1-first': 1, 'w-5-always': 3, 'w-6-flaky': 3, 'w-7-last': 1 },
+    );
     const inbox: { event_id: string }[] = await dataSource!.query(`SELECT event_id FROM platform_inbox WHERE consumer = $1 ORDER BY event_id`, [groupId]);
     expect(inbox.map((r) => r.event_id)).toEqual([first.id, flaky.id, last.id].sort());
 
@@ -142,5 +150,20 @@ describe('event consumer: poison messages go to the dead-letter topic and the co
       expect(text(message, 'dlt-source-offset')).toBe(String(produced.indexOf(original)));
       expect(text(message, 'dlt-consumer')).toBe(groupId);
     }
+  });
+
+  it('applies events that arrive together once each, in far fewer transactions when batched', async () => {
+    const events = Array.from({ length: 30 }, (_, i) => envelope(WIDGET_CREATED, `w-bulk-${String(i).padStart(2, '0')}`, { widgetId: `w-bulk-${String(i).padStart(2, '0')}`, name: 'Bulk', priceMinor: 100 }));
+    await rawProducer!.send({ topic, messages: [...events, events[3]!].map((m) => ({ key: 'bulk', value: m.value })) });
+    await eventually(applied, (rows) => rows.filter((r) => r.widget_id.startsWith('w-bulk-')).length >= events.length, { what: 'the bulk events applied' });
+    const rows = (await applied()).filter((r) => r.widget_id.startsWith('w-bulk-'));
+    // Each once, the one sent twice included.
+    expect(rows.map((r) => r.event_id).sort()).toEqual(events.map((e) => e.id).sort());
+    const transactions: { n: string }[] = await dataSource!.query(`SELECT count(DISTINCT xmin::text) AS n FROM platform_inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])`, [
+      groupId,
+      events.map((e) => e.id),
+    ]);
+    if (batched) expect(Number(transactions[0]!.n)).toBeLessThanOrEqual(5);
+    else expect(Number(transactions[0]!.n)).toBe(events.length);
   });
 });

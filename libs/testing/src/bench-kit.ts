@@ -1,4 +1,5 @@
 /** Shared pieces of the `npm run bench:*` benchmarks (SPEC.md, Performance). */
+import { readFileSync } from 'node:fs';
 
 /** One row of a benchmark's summary line. */
 export interface BenchResult {
@@ -47,4 +48,28 @@ export function benchCleanup(onInterrupt: string): BenchCleanup {
     });
   }
   return { add: (step) => steps.push(step), run };
+}
+
+/**
+ * CPU seconds the whole machine spent busy so far (every process: services, databases, Kafka and
+ * the benchmark itself), from /proc/stat; undefined where there is none. The difference over a
+ * case, divided by its operations, is the CPU one operation costs (cores × seconds ÷ operations).
+ */
+export function machineCpuSeconds(): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait are busy (USER_HZ is 100 on Linux).
+  const busy = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + (fields[7] ?? 0);
+  return busy / 100;
+}
+
+/** "x ms CPU per op" for a case that ran `ops` operations between two machineCpuSeconds() readings. */
+export function cpuPerOp(before: number | undefined, after: number | undefined, ops: number): string {
+  if (before === undefined || after === undefined || ops === 0) return 'CPU per op n/a';
+  return `${(((after - before) * 1000) / ops).toFixed(1)} ms CPU per op (machine-wide)`;
 }

@@ -77,3 +77,52 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** What one kind of hop cost across the traces collected: its count and duration percentiles. */
+export interface HopTiming {
+  hop: string;
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const nearestRank = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+
+/**
+ * Where a trace's time goes, hop by hop, over every trace in `spans`: each service's HTTP
+ * handling (server spans) and event handling (consumer spans), each event's wait in the outbox
+ * (from the end of the work that appended it to its publish) and on Kafka (from its publish to
+ * its consumer picking it up). Database and client spans are inside those and not listed.
+ */
+export function hopBreakdown(spans: CollectedSpan[]): HopTiming[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const samples = new Map<string, number[]>();
+  const add = (hop: string, ms: number): void => void samples.set(hop, [...(samples.get(hop) ?? []), Math.max(0, ms)]);
+  const shortName = (name: string): string => name.replace(/\.v\d+ (publish|process)$/, '').replace(/^(GET|POST|PUT|PATCH|DELETE)( .*)?$/, '$1');
+  for (const span of spans) {
+    const parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;
+    if (span.kind === 2) add(`${span.service} http ${shortName(span.name)}`, span.durationMs);
+    if (span.kind === 5) {
+      add(`${span.service} handles ${shortName(span.name)}`, span.durationMs);
+      if (parent?.kind === 4) add(`kafka ${shortName(parent.name)} → ${span.service}`, span.startMs - (parent.startMs + parent.durationMs));
+    }
+    if (span.kind === 4 && parent) {
+      // The appending work is the root of its service's part (the server or consumer span): the event waits from its end.
+      let appender: CollectedSpan | undefined = parent;
+      while (appender && appender.kind !== 2 && appender.kind !== 5 && appender.parentSpanId) appender = byId.get(appender.parentSpanId);
+      if (appender) add(`outbox ${shortName(span.name)} (${span.service})`, span.startMs - (appender.startMs + appender.durationMs));
+    }
+  }
+  return [...samples.entries()]
+    .map(([hop, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return { hop, count: sorted.length, p50Ms: Math.round(nearestRank(sorted, 50) * 10) / 10, p99Ms: Math.round(nearestRank(sorted, 99) * 10) / 10 };
+    })
+    .sort((a, b) => b.p50Ms * b.count - a.p50Ms * a.count);
+}
+
+/** The breakdown as lines for a benchmark's output. */
+export function printHopBreakdown(title: string, timings: HopTiming[], log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): void {
+  log(`${title}: per hop, p50 / p99 (count), most time first`);
+  for (const t of timings) log(`  ${t.hop.padEnd(64)} ${String(t.p50Ms).padStart(8)} / ${String(t.p99Ms).padStart(8)} ms  (${t.count})`);
+}

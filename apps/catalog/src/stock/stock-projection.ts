@@ -25,6 +25,6 @@ export class StockProjection implements OnModuleInit {
           if (updated.length === 0) logger.debug({ offerId, sequence }, 'stock event older than the count we hold, or for an offer we do not know');
         },
       },
-    ]);
+    ], { batched: true });
   }
 }

@@ -22,6 +22,6 @@ export class OrderDeliveryConsumer implements OnModuleInit {
           return this.delivery.allocated(manager, p.orderId, p.buyerId, p.lines);
         },
       },
-    ]);
+    ], { batched: true });
   }
 }

@@ -5,7 +5,7 @@ import { OrderCancelled, type OrderCancelReason, type OrderFulfilment } from '@k
 import { decodeCursor, Messaging, toCursorPage, type CursorPage } from '@kami/platform';
 import type { RoutedLine } from '../routing/order-routing';
 import { OrderStatusWatch } from './order-status-watch';
-import { transitionsFor, type OrderCharge, type OrderFact, type OrderStatus, type Transition } from './order-state';
+import { TERMINAL_STATUSES, transitionsFor, type OrderCharge, type OrderFact, type OrderStatus, type Transition } from './order-state';
 
 /** A routed line as stored: its id (vault's reservation id) and what vault reported for it. */
 export interface OrderLineRecord extends RoutedLine {
@@ -172,19 +172,17 @@ export class OrderStore {
       made.push(...path);
       if (path.length > 0) status = path[path.length - 1]!.to;
     }
-    for (const transition of made) {
-      await manager.query(`INSERT INTO order_transition (order_id, from_status, to_status, reason, event_id) VALUES ($1, $2, $3, $4, $5)`, [
-        orderId,
-        transition.from,
-        transition.to,
-        transition.reason,
-        eventId,
-      ]);
-    }
     if (made.length === 0) return made;
+    // One statement for the transitions, in their order (a fact can make several: reserved → paid → allocated).
+    await manager.query(
+      `INSERT INTO order_transition (order_id, from_status, to_status, reason, event_id)
+       SELECT $1, t.from_status, t.to_status, t.reason, $5 FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(from_status, to_status, reason, n) ORDER BY t.n`,
+      [orderId, made.map((t) => t.from), made.map((t) => t.to), made.map((t) => t.reason), eventId],
+    );
     const last = made[made.length - 1]!;
     await manager.query(`UPDATE purchase_order SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1`, [orderId, last.to, last.reason]);
-    await this.statusWatch.announce(manager, orderId);
+    // Long-polls wait for an order's end: only that wakes them (not every step on the way).
+    if (TERMINAL_STATUSES.includes(last.to)) await this.statusWatch.announce(manager, orderId);
     if (last.to === 'cancelled') {
       // One cancellation event per order, however often the cause is redelivered. Vault releases on
       // it (a no-op when it already released on payment.failed or rejected the order), and it is

@@ -33,10 +33,10 @@ export class Projections implements OnModuleInit {
     ]);
     this.messaging.registerConsumer('stock-projection', [
       { events: [StockChanged], handler: (envelope, { manager }) => this.applyStock(manager, (envelope as EventEnvelope<StockChangedPayload>).payload) },
-    ]);
+    ], { batched: true });
     this.messaging.registerConsumer('wallet-projection', [
       { events: [WalletChanged], handler: (envelope, { manager }) => this.applyWallet(manager, (envelope as EventEnvelope<WalletChangedPayload>).payload) },
-    ]);
+    ], { batched: true });
   }
 
   async applyOffer(manager: EntityManager, o: OfferChangedPayload): Promise<void> {

@@ -85,7 +85,7 @@ export class OrderSagaConsumer implements OnModuleInit {
           await this.apply(envelope as EventEnvelope<WithOrder>, [{ kind: 'failed', reason }], context);
         },
       },
-    ]);
+    ], { batched: true });
   }
 
   private async apply(envelope: EventEnvelope<WithOrder>, facts: OrderFact[], { manager, logger }: EventContext): Promise<void> {

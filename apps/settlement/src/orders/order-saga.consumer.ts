@@ -57,7 +57,7 @@ export class OrderSagaConsumer implements OnModuleInit {
           return this.payments.allocationFailed(manager, p.orderId, p.lines);
         },
       },
-    ]);
+    ], { batched: true });
     this.messaging.registerConsumer('organisations', [
       {
         events: [OrganisationRegistered],

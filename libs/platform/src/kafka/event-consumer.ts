@@ -47,7 +47,18 @@ export interface EventConsumerOptions {
   topicPrefix?: string;
   /** Called after an event's effect committed (the service's outbox relay is nudged: what the handler wrote goes out now, not at the next poll). */
   onApplied?: () => void;
+  /**
+   * Apply the events waiting on a partition (up to MAX_EVENTS_PER_TRANSACTION) in one transaction:
+   * one inbox insert and one commit for all, handlers in partition order. If that transaction
+   * fails, each event is applied alone (with its retries and dead-lettering), so one bad event
+   * never holds the others. Only for handlers that do all their work through the context's
+   * manager: one that waits on another transaction could wait on a row this one holds.
+   */
+  batched?: boolean;
 }
+
+/** The most events a batched consumer applies in one transaction. */
+export const MAX_EVENTS_PER_TRANSACTION = 100;
 
 export type HandleOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered';
 
@@ -116,7 +127,112 @@ export class EventConsumer {
     await consumer.subscribe({ topics: this.subscribedTopics.map((t) => `${prefix}${t}`), fromBeginning: this.options.fromBeginning ?? true });
     // Partitions in parallel: order holds per partition (per aggregate key), and every handler is its own transaction.
     // Offsets are committed once a second, not after every batch (a round trip per hop): what a crash redelivers, the inbox skips.
+    if (this.options.batched) {
+      await consumer.run({
+        autoCommit: true,
+        autoCommitInterval: 1_000,
+        partitionsConsumedConcurrently: 3,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }) => {
+          for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += MAX_EVENTS_PER_TRANSACTION) {
+            const messages = batch.messages.slice(i, i + MAX_EVENTS_PER_TRANSACTION);
+            await this.onMessages(batch.topic, batch.partition, messages, heartbeat, pause);
+            resolveOffset(messages.at(-1)!.offset);
+            await heartbeat();
+          }
+        },
+      });
+      return;
+    }
     await consumer.run({ autoCommit: true, autoCommitInterval: 1_000, partitionsConsumedConcurrently: 3, eachMessage: (payload) => this.onMessage(payload).then(() => undefined) });
+  }
+
+  /**
+   * Applies messages of one partition together (batched consumers): the ones that validate in one
+   * transaction, the others dead-lettered or ignored as alone. If the shared transaction fails,
+   * each message is handled alone instead.
+   */
+  async onMessages(wireTopic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, pause: () => () => void): Promise<void> {
+    const alone = (message: KafkaMessage): Promise<HandleOutcome> => this.onMessage({ topic: wireTopic, partition, message, heartbeat, pause });
+    if (messages.length === 1) {
+      await alone(messages[0]!);
+      return;
+    }
+    const prefix = this.options.topicPrefix ?? '';
+    const topic = prefix && wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : wireTopic;
+    const subscriptions = this.topics.get(topic) ?? [];
+    const definitions = subscriptions.flatMap((s) => s.events);
+    const together: { message: KafkaMessage; envelope: EventEnvelope<object>; subscription: EventSubscription }[] = [];
+    for (const message of messages) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(message.value?.toString('utf8') ?? '');
+      } catch {
+        raw = undefined;
+      }
+      if (raw !== undefined && isUnsubscribedEventOfTopic(raw, topic, definitions)) {
+        consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'ignored' });
+        continue;
+      }
+      const validated = raw === undefined ? undefined : await validateEvent(raw, definitions);
+      if (!validated?.ok) {
+        // Not JSON, or not a valid event: the single path dead-letters it, saying why.
+        await alone(message);
+        continue;
+      }
+      const envelope = validated.envelope;
+      together.push({ message, envelope, subscription: subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))! });
+    }
+    if (together.length === 0) return;
+    const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition });
+    try {
+      await this.applyTogether(topic, partition, together, logger);
+    } catch (error) {
+      logger.warn({ err: error, events: together.length }, 'applying events together failed; applying each alone');
+      for (const { message } of together) await alone(message);
+    }
+  }
+
+  private async applyTogether(
+    topic: string,
+    partition: number,
+    events: { message: KafkaMessage; envelope: EventEnvelope<object>; subscription: EventSubscription }[],
+    logger: PinoLogger,
+  ): Promise<void> {
+    const committed: (() => Promise<void>)[] = [];
+    const outcomes = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome[]> => {
+      const inserted: { event_id: string }[] = await manager.query(
+        `INSERT INTO platform_inbox (event_id, consumer, event_type) SELECT id, $2, type FROM unnest($1::uuid[], $3::text[]) AS e(id, type)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [events.map((e) => e.envelope.id), this.options.groupId, events.map((e) => e.envelope.type)],
+      );
+      const fresh = new Set(inserted.map((row) => row.event_id));
+      const outcomes: HandleOutcome[] = [];
+      for (const { message, envelope, subscription } of events) {
+        // A second copy of an event in the same batch is a duplicate too.
+        if (!fresh.delete(envelope.id)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined && !Array.isArray(value)) headers[name] = value.toString();
+        const eventLogger = logger.child({ offset: message.offset, eventId: envelope.id, eventType: envelope.type, aggregateId: envelope.aggregateId, traceId: envelope.traceId });
+        await inSpan(
+          `${topic} process`,
+          'consumer',
+          headers,
+          { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': this.options.groupId, 'messaging.message.id': envelope.id, 'messaging.batch.message_count': events.length },
+          () => subscription.handler(envelope, { topic, partition, offset: message.offset, logger: eventLogger, manager, afterCommit: (action) => committed.push(action) }),
+        );
+        outcomes.push('applied');
+      }
+      return outcomes;
+    });
+    for (const action of committed) {
+      await action().catch((error: unknown) => logger.warn({ err: error }, 'an after-commit action failed'));
+    }
+    if (outcomes.includes('applied')) this.options.onApplied?.();
+    for (const outcome of outcomes) consumedEvents.inc({ consumer: this.options.groupId, topic, outcome });
   }
 
   /** Stops fetching, lets the message in hand finish, commits and leaves the group. */

@@ -45,9 +45,11 @@ export class Messaging {
 
   /**
    * Registers a consumer group `<service>.<name>`. Call it while the app initialises
-   * (onModuleInit); consumers start once the app has booted.
+   * (onModuleInit); consumers start once the app has booted. `batched`: the events that wait on a
+   * partition are applied together, in one transaction (see EventConsumer) — only for handlers
+   * that do all their work through the context's manager.
    */
-  registerConsumer(name: string, subscriptions: readonly EventSubscription[]): EventConsumer {
+  registerConsumer(name: string, subscriptions: readonly EventSubscription[], options: { batched?: boolean } = {}): EventConsumer {
     if (this.started) throw new Error('register consumers before the application starts');
     const consumer = new EventConsumer({
       kafka: this.kafka,
@@ -60,6 +62,7 @@ export class Messaging {
       // A saga step's events go out as soon as it commits: each hop would otherwise wait for a poll.
       onApplied: () => this.relay.nudge(),
       topicPrefix: this.options.topicPrefix,
+      batched: options.batched,
     });
     this.consumers.push(consumer);
     return consumer;

@@ -87,6 +87,8 @@ export interface HarnessOptions {
   limits?: RateLimits;
   /** An OTLP/HTTP collector every process of the system sends its traces to (startOtlpCollector's url). */
   otlpEndpoint?: string;
+  /** The share of new traces recorded (default: all), for benchmarks that trace under load. */
+  traceSampleRatio?: number;
   /** Further gateway instances by name, each with its own limits (same database, secrets and services). */
   extraGateways?: Record<string, RateLimits>;
   /**
@@ -353,6 +355,7 @@ export async function startSystem(options: HarnessOptions): Promise<SystemHarnes
       KAFKA_CONSUMER_GROUP_PREFIX: `test_${options.label}_${uniqueSuffix()}.`,
       KAFKA_TOPIC_PREFIX: topicPrefix,
       ...(options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint } : {}),
+      ...(options.traceSampleRatio !== undefined ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(options.traceSampleRatio) } : {}),
     };
 
     const services: Partial<Record<SystemService, ServiceInstance>> = {};
