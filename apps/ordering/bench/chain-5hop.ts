@@ -40,7 +40,7 @@ export async function startChain(label: string): Promise<Chain> {
   const entry = await producerFor();
   for (let hop = 0; hop < HOPS; hop += 1) {
     const next = hop + 1 < HOPS ? await producerFor() : undefined;
-    const consumer = kafka.consumer({ groupId: `${topics[hop]}.consumer`, sessionTimeout: 10_000, rebalanceTimeout: 5_000, heartbeatInterval: 500, maxWaitTimeInMs: 1_000 });
+    const consumer = kafka.consumer({ groupId: `${topics[hop]}.consumer`, sessionTimeout: 10_000, rebalanceTimeout: 5_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [topics[hop]!], fromBeginning: true });

@@ -116,7 +116,8 @@ export class EventConsumer {
       // Fast joins on a single node; a member is evicted after sessionTimeout without heartbeats.
       sessionTimeout: 10_000,
       rebalanceTimeout: 5_000,
-      heartbeatInterval: 500,
+      // Every consumer group heartbeats on its own (two dozen across the services): at 500 ms the idle system spent 42% of a core, at 3 s 36%.
+      heartbeatInterval: 3_000,
       // A fetch returns as soon as a message arrives; the wait only bounds idle polling (a tenth of a core across services at 100 ms).
       maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: false,
