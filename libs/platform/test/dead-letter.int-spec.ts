@@ -124,11 +124,17 @@ describe.each([
       { event_id: flaky.id, widget_id: 'w-6-flaky' },
       { event_id: last.id, widget_id: 'w-7-last' },
     ]);
-    // Batched, the events arrive together: the failing handler rolls back the shared transaction
-    // (the first event's effect with it), then each is applied alone, with its own retries.
-    expect(Object.fromEntries(attempts)).toEqual(
-      batched ? { 'w-1-first': 2, 'w-5-always': 4, 'w-6-flaky': 3, 'w-7-last': 1 } : { 'w-1-first': 1, 'w-5-always': 3, 'w-6-flaky': 3, 'w-7-last': 1 },
-    );
+    if (batched) {
+      // Fetched together, the failing handler rolls back the shared transaction (the first event's
+      // effect with it), then each is applied alone with its own retries: one attempt more for the
+      // events before it, where Kafka handed them over in the same batch.
+      expect(attempts.get('w-1-first')).toBeGreaterThanOrEqual(1);
+      expect(attempts.get('w-1-first')).toBeLessThanOrEqual(2);
+      expect([3, 4]).toContain(attempts.get('w-5-always'));
+      expect([attempts.get('w-6-flaky'), attempts.get('w-7-last')]).toEqual([3, 1]);
+    } else {
+      expect(Object.fromEntries(attempts)).toEqual({ 'w-1-first': 1, 'w-5-always': 3, 'w-6-flaky': 3, 'w-7-last': 1 });
+    }
     const inbox: { event_id: string }[] = await dataSource!.query(`SELECT event_id FROM platform_inbox WHERE consumer = $1 ORDER BY event_id`, [groupId]);
     expect(inbox.map((r) => r.event_id)).toEqual([first.id, flaky.id, last.id].sort());
 

@@ -67,6 +67,13 @@ export type HandleOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead_lettered
 // The consumer stops on the message instead and kafkajs redelivers it once things recover.
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '40001', '40P01']);
 
+/** A message's single-valued headers as text (the trace context among them). */
+function textHeaders(message: KafkaMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined && !Array.isArray(value)) headers[name] = value.toString();
+  return headers;
+}
+
 export function isTransientInfrastructureError(error: unknown): boolean {
   const code = (error as { code?: unknown; driverError?: { code?: unknown } } | undefined)?.code ??
     (error as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;
@@ -215,8 +222,7 @@ export class EventConsumer {
           outcomes.push('duplicate');
           continue;
         }
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined && !Array.isArray(value)) headers[name] = value.toString();
+        const headers = textHeaders(message);
         const eventLogger = logger.child({ offset: message.offset, eventId: envelope.id, eventType: envelope.type, aggregateId: envelope.aggregateId, traceId: envelope.traceId });
         await inSpan(
           `${topic} process`,
@@ -248,8 +254,7 @@ export class EventConsumer {
     // The contract's topic name; the prefix only exists on the wire.
     const prefix = this.options.topicPrefix ?? '';
     const topic = prefix && payload.topic.startsWith(prefix) ? payload.topic.slice(prefix.length) : payload.topic;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(payload.message.headers ?? {})) if (value !== undefined && !Array.isArray(value)) headers[name] = value.toString();
+    const headers = textHeaders(payload.message);
     return inSpan(
       `${topic} process`,
       'consumer',
