@@ -14,9 +14,9 @@ const STOCK = 400;
 /** Revoke once this many pulls were served. */
 const SERVED_BEFORE_REVOCATION = 100;
 /** How long the announcement may take to reach the other replica (far below the 60 s the cache would keep the key). */
-const ANNOUNCEMENT_MS = 1_000;
+const ANNOUNCEMENT_MS = 2_000;
 /** How long clients go on pulling after the revocation. */
-const PULL_ON_MS = 2_500;
+const PULL_ON_MS = 4_000;
 
 let h: SystemHarness;
 
@@ -70,7 +70,7 @@ it('answers 401 to every pull after a key is revoked, on every gateway replica, 
   expect((await revocation!).status).toBe(200);
 
   const after = (gateway: Pull['gateway'], from: number): Pull[] => pulls.filter((p) => p.gateway === gateway && p.sentAt >= from);
-  // The replica that revoked it forgets the key before it answers; the other hears of it within a second.
+  // The replica that revoked it forgets the key before it answers; the other hears of it within two seconds.
   const late = [...after('first', revokedAt), ...after('second', revokedAt + ANNOUNCEMENT_MS)];
   expect(late.length).toBeGreaterThan(CLIENTS);
   expect(late.filter((p) => p.response.status !== 401).map((p) => [p.gateway, Math.round(p.sentAt - revokedAt), p.response.status])).toEqual([]);
