@@ -1,6 +1,8 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { deadLetterTopicOf } from '@kami/contracts';
+// Before any kafkajs connection exists: the idle request-queue loop (see the module).
+import './kafkajs-idle-fix';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
