@@ -189,6 +189,27 @@ describe('revealing codes to their buyer', () => {
     expect(revealed.map((r) => r.code_id)).toEqual([secondOrder.codeIds[0], sold.codeIds[2]].sort((x, y) => Number(x) - Number(y)));
   });
 
+  it('refuses a malformed batch with 400 and records nothing', async () => {
+    const path = '/internal/v1/reveal-batches';
+    const entry = { buyerId: buyer.organisationId, codeIds: [sold.codeIds[0]], channel: 'stock_pull' };
+    const before = await revealCount();
+    const bad = [
+      {},
+      { reveals: [] },
+      { reveals: [{ ...entry, orderId: sold.orderId }] },
+      { reveals: [{ ...entry, codeIds: [] }] },
+      { reveals: [entry, { ...entry, channel: 'carrier_pigeon' }] },
+      // 1,001 codes in all, though no single reveal is over its own limit.
+      { reveals: [{ ...entry, codeIds: Array.from({ length: 600 }, (_, i) => String(i + 1)) }, { ...entry, codeIds: Array.from({ length: 401 }, (_, i) => String(i + 1)) }] },
+    ];
+    for (const json of bad) {
+      const body = JSON.stringify(json);
+      const token = signServiceToken('delivery', 'vault', { method: 'POST', path, body }, h.secrets.serviceKeys.delivery.privateKey);
+      expectProblem(await vault.request('POST', path, { rawJson: body, headers: { 'x-kami-service': token } }), 400, 'validation_failed');
+    }
+    expect(await revealCount()).toBe(before);
+  });
+
   it('refuses malformed requests with 400 and the fields at fault', async () => {
     const bad = [
       { buyerId: buyer.organisationId, codeIds: sold.codeIds, orderId: sold.orderId, channel: 'portal' },

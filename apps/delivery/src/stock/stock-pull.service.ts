@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, GroupCommitter, idempotencyKeyReused, type Identity } from '@kami/platform';
+import { GroupCommitter, idempotencyKeyReused, type Identity } from '@kami/platform';
 import { withdrawnError, type WithdrawnReason } from '../codes/withdrawn-codes';
-import { VaultRevealClient, type RevealedCode } from '../vault/vault-reveal.client';
+import { codesNotAvailable, VaultRevealClient, type RevealedCode } from '../vault/vault-reveal.client';
 import { Restock } from './restock';
 import type { PulledCodeDto } from './stock.dto';
 import { stockExhausted } from './stock.errors';
@@ -78,7 +78,7 @@ export class StockPullService implements OnModuleDestroy {
     if (taken.codeId === null) throw stockExhausted(productId);
     if (taken.withdrawn) throw withdrawnError(taken.withdrawn);
     const code = await this.reveals.submit({ buyerId, codeId: taken.codeId, actor: identity.principalId, purpose: taken.retry ? 'stock_pull_retry' : 'stock_pull' });
-    if (!code) throw new DomainError('codes_not_available', 409, 'Some of these codes cannot be revealed to you.');
+    if (!code) throw codesNotAvailable();
     return {
       codeId: code.codeId,
       productId,
@@ -121,7 +121,8 @@ export class StockPullService implements OnModuleDestroy {
       const group = `${p.buyerId} ${p.productId}`;
       groups.set(group, [...(groups.get(group) ?? []), i]);
     });
-    for (const indices of groups.values()) {
+    // Products in one order in every batch: two batches lock their stock rules the same way round.
+    for (const [, indices] of [...groups.entries()].sort(([a], [b]) => compare(a, b))) {
       const { buyerId, productId } = batch[indices[0]!]!;
       const codes = await this.claim(manager, buyerId, productId, indices.map((i) => batch[i]!.key));
       indices.forEach((i, n) => (taken[i] = { productId, codeId: codes[n] ?? null, retry: false, withdrawn: null }));

@@ -93,11 +93,14 @@ export class VaultRevealClient {
     if (response.status !== 200) {
       // 404: a code is not (or no longer) sold to this buyer; anything else: the vault cannot answer now.
       await response.body?.cancel();
-      if (response.status === 404) throw new DomainError('codes_not_available', 409, 'Some of these codes cannot be revealed to you.');
+      if (response.status === 404) throw codesNotAvailable();
       throw vaultUnavailable();
     }
     return response.json();
   }
 }
+
+/** 409 for codes not (or no longer) sold to the buyer: the vault refused to reveal them. */
+export const codesNotAvailable = (): DomainError => new DomainError('codes_not_available', 409, 'Some of these codes cannot be revealed to you.');
 
 const vaultUnavailable = (): DomainError => new DomainError('vault_unavailable', 503, 'The code vault cannot be reached right now; try again shortly.', { retryable: true });

@@ -166,33 +166,15 @@ export class EventConsumer {
       await alone(messages[0]!);
       return;
     }
-    const prefix = this.options.topicPrefix ?? '';
-    const topic = prefix && wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : wireTopic;
-    const subscriptions = this.topics.get(topic) ?? [];
-    const definitions = subscriptions.flatMap((s) => s.events);
+    const topic = this.contractTopic(wireTopic);
+    const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition });
     const together: { message: KafkaMessage; envelope: EventEnvelope<object>; subscription: EventSubscription }[] = [];
     for (const message of messages) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch {
-        raw = undefined;
-      }
-      if (raw !== undefined && isUnsubscribedEventOfTopic(raw, topic, definitions)) {
-        consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'ignored' });
-        continue;
-      }
-      const validated = raw === undefined ? undefined : await validateEvent(raw, definitions);
-      if (!validated?.ok) {
-        // Not JSON, or not a valid event: the single path dead-letters it, saying why.
-        await alone(message);
-        continue;
-      }
-      const envelope = validated.envelope;
-      together.push({ message, envelope, subscription: subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))! });
+      const decoded = await this.decode(topic, message);
+      if (decoded.kind === 'refused') await this.deadLetter(topic, partition, message, decoded.reason, logger.child({ offset: message.offset }));
+      else if (decoded.kind === 'event') together.push({ message, envelope: decoded.envelope, subscription: decoded.subscription });
     }
     if (together.length === 0) return;
-    const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition });
     try {
       await this.applyTogether(topic, partition, together, logger);
     } catch (error) {
@@ -251,9 +233,7 @@ export class EventConsumer {
 
   /** Handles one raw message, in a consumer span that continues the trace its headers carry; exposed for tests of the decision logic. */
   async onMessage(payload: EachMessagePayload): Promise<HandleOutcome> {
-    // The contract's topic name; the prefix only exists on the wire.
-    const prefix = this.options.topicPrefix ?? '';
-    const topic = prefix && payload.topic.startsWith(prefix) ? payload.topic.slice(prefix.length) : payload.topic;
+    const topic = this.contractTopic(payload.topic);
     const headers = textHeaders(payload.message);
     return inSpan(
       `${topic} process`,
@@ -266,26 +246,10 @@ export class EventConsumer {
 
   private async handle(topic: string, { partition, message, heartbeat }: EachMessagePayload): Promise<HandleOutcome> {
     const logger = this.options.logger.child({ consumer: this.options.groupId, topic, partition, offset: message.offset });
-    const subscriptions = this.topics.get(topic) ?? [];
-    const definitions = subscriptions.flatMap((s) => s.events);
-
-    let raw: unknown;
-    try {
-      raw = JSON.parse(message.value?.toString('utf8') ?? '');
-    } catch {
-      return this.deadLetter(topic, partition, message, 'value is not JSON', logger);
-    }
-    if (isUnsubscribedEventOfTopic(raw, topic, definitions)) {
-      consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'ignored' });
-      return 'ignored';
-    }
-    const validated = await validateEvent(raw, definitions);
-    if (!validated.ok) {
-      return this.deadLetter(topic, partition, message, validated.reason, logger);
-    }
-    const envelope = validated.envelope;
-    // validateEvent only accepts types of this topic's subscriptions, so one always matches.
-    const subscription = subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))!;
+    const decoded = await this.decode(topic, message);
+    if (decoded.kind === 'refused') return this.deadLetter(topic, partition, message, decoded.reason, logger);
+    if (decoded.kind === 'ignored') return 'ignored';
+    const { envelope, subscription } = decoded;
     const eventLogger = logger.child({ eventId: envelope.id, eventType: envelope.type, aggregateId: envelope.aggregateId, traceId: envelope.traceId });
 
     let attempt = 0;
@@ -318,6 +282,40 @@ export class EventConsumer {
       const reason = `handler failed after ${attempt} attempt(s): ${error instanceof Error ? error.message : String(error)}`;
       return this.deadLetter(topic, partition, message, reason.slice(0, 1000), eventLogger);
     }
+  }
+
+  /** The contract's topic name: the prefix only exists on the wire. */
+  private contractTopic(wireTopic: string): string {
+    const prefix = this.options.topicPrefix ?? '';
+    return prefix && wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : wireTopic;
+  }
+
+  /**
+   * What a message is to this consumer: an event of its subscriptions (with the one that handles
+   * it), another event of the topic it does not follow (counted as ignored), or something to
+   * dead-letter, and why.
+   */
+  private async decode(
+    topic: string,
+    message: KafkaMessage,
+  ): Promise<{ kind: 'ignored' } | { kind: 'refused'; reason: string } | { kind: 'event'; envelope: EventEnvelope<object>; subscription: EventSubscription }> {
+    const subscriptions = this.topics.get(topic) ?? [];
+    const definitions = subscriptions.flatMap((s) => s.events);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      return { kind: 'refused', reason: 'value is not JSON' };
+    }
+    if (isUnsubscribedEventOfTopic(raw, topic, definitions)) {
+      consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'ignored' });
+      return { kind: 'ignored' };
+    }
+    const validated = await validateEvent(raw, definitions);
+    if (!validated.ok) return { kind: 'refused', reason: validated.reason };
+    const envelope = validated.envelope;
+    // validateEvent only accepts types of this topic's subscriptions, so one always matches.
+    return { kind: 'event', envelope, subscription: subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))! };
   }
 
   private async applyOnce(
