@@ -97,7 +97,11 @@ const nearestRank = (sorted: number[], p: number): number => sorted[Math.min(sor
 export function hopBreakdown(spans: CollectedSpan[]): HopTiming[] {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const samples = new Map<string, number[]>();
-  const add = (hop: string, ms: number): void => void samples.set(hop, [...(samples.get(hop) ?? []), Math.max(0, ms)]);
+  const add = (hop: string, ms: number): void => {
+    const values = samples.get(hop) ?? [];
+    values.push(Math.max(0, ms));
+    samples.set(hop, values);
+  };
   const shortName = (name: string): string => name.replace(/\.v\d+ (publish|process)$/, '').replace(/^(GET|POST|PUT|PATCH|DELETE)( .*)?$/, '$1');
   for (const span of spans) {
     const parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;

@@ -119,7 +119,9 @@ export class StockPullService implements OnModuleDestroy {
       const id = `${p.buyerId} ${p.key}`;
       if (!fresh.delete(id)) return;
       const group = `${p.buyerId} ${p.productId}`;
-      groups.set(group, [...(groups.get(group) ?? []), i]);
+      const indices = groups.get(group) ?? [];
+      indices.push(i);
+      groups.set(group, indices);
     });
     // Products in one order in every batch: two batches lock their stock rules the same way round.
     for (const [, indices] of [...groups.entries()].sort(([a], [b]) => compare(a, b))) {
