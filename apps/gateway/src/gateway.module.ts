@@ -13,6 +13,7 @@ import { RateLimitMiddleware } from './rate-limit/rate-limit.middleware';
 import { RateLimits } from './rate-limit/rate-limits';
 import { JsonBodyMiddleware } from './routing/json-body.middleware';
 import { ProxyMiddleware } from './routing/proxy.middleware';
+import { StockPullBatcher } from './routing/stock-pull-batcher';
 
 /** The gateway: identity, rate limiting, routing to the services, API docs. */
 @Module({})
@@ -34,7 +35,7 @@ export class GatewayModule implements NestModule {
         ApiDocsModule,
       ],
       controllers: [PublicHealthController, OperatorHealthController],
-      providers: [...accessControlProviders(GatewayIdentityResolver), SystemHealth, RateLimits, RateLimitMiddleware, ApiKeyScopeMiddleware, ProxyMiddleware, JsonBodyMiddleware],
+      providers: [...accessControlProviders(GatewayIdentityResolver), SystemHealth, RateLimits, RateLimitMiddleware, ApiKeyScopeMiddleware, ProxyMiddleware, StockPullBatcher, JsonBodyMiddleware],
     };
   }
 

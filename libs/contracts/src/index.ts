@@ -18,3 +18,4 @@ export * from './events/delivery/dispute.events';
 export * from './events/delivery/dispute-replacement.events';
 export * from './events/delivery/order-delivery.events';
 export * from './events/delivery/restock.events';
+export * from './internal/stock-pull-batch';

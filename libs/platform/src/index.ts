@@ -39,4 +39,5 @@ export * from './database/change-notifications';
 export * from './csv/spreadsheet-csv';
 export * from './http/json-body-limits';
 export * from './http/client-errors';
+export * from './http/internal-client';
 export * from './concurrency/group-committer';

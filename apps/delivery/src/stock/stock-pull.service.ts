@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { GroupCommitter, idempotencyKeyReused, type Identity } from '@kami/platform';
+import { GroupCommitter, idempotencyKeyRequired, idempotencyKeyReused, parseIdempotencyKey, type Identity } from '@kami/platform';
 import { withdrawnError, type WithdrawnReason } from '../codes/withdrawn-codes';
 import { codesNotAvailable, VaultRevealClient, type RevealedCode } from '../vault/vault-reveal.client';
 import { Restock } from './restock';
@@ -71,7 +71,10 @@ export class StockPullService implements OnModuleDestroy {
     await this.reveals.close();
   }
 
-  async pull(identity: Identity, productId: string, key: string): Promise<PulledCodeDto> {
+  /** One pull, by the request's Idempotency-Key header as received (required: 400 without one). */
+  async pull(identity: Identity, productId: string, idempotencyKeyHeader: string | undefined): Promise<PulledCodeDto> {
+    const key = parseIdempotencyKey(idempotencyKeyHeader);
+    if (key === undefined) throw idempotencyKeyRequired();
     const buyerId = identity.organisationId;
     const taken = await this.takes.submit({ buyerId, productId, key, actor: identity.principalId });
     if (taken.productId !== productId) throw idempotencyKeyReused();
@@ -97,8 +100,8 @@ export class StockPullService implements OnModuleDestroy {
   }
 
   /**
-   * The batch's keys and codes, in one transaction (four statements whatever the batch's size, plus
-   * the stock watch once per product). Keys are inserted in one sorted order, so two batches that
+   * The batch's keys and codes, in one transaction: the keys' rows, then one statement per product
+   * (plus the stock watch's where a product has a threshold or a rule), whatever the batch's size. Keys are inserted in one sorted order, so two batches that
    * retry the same keys wait on each other's rows in the same order and never deadlock.
    */
   private async takeAll(manager: EntityManager, batch: PullRequest[]): Promise<Taken[]> {
@@ -126,9 +129,10 @@ export class StockPullService implements OnModuleDestroy {
     // Products in one order in every batch: two batches lock their stock rules the same way round.
     for (const [, indices] of [...groups.entries()].sort(([a], [b]) => compare(a, b))) {
       const { buyerId, productId } = batch[indices[0]!]!;
-      const codes = await this.claim(manager, buyerId, productId, indices.map((i) => batch[i]!.key));
-      indices.forEach((i, n) => (taken[i] = { productId, codeId: codes[n] ?? null, retry: false, withdrawn: null }));
-      await this.watch(manager, buyerId, productId);
+      const keys = indices.map((i) => batch[i]!.key);
+      const claim = await this.claim(manager, buyerId, productId, keys);
+      indices.forEach((i, n) => (taken[i] = { productId, codeId: claim.codes.get(keys[n]!) ?? null, retry: false, withdrawn: null }));
+      if (claim.threshold !== null || claim.hasRule) await this.watch(manager, buyerId, productId, claim.threshold);
     }
     // Retried keys (or a key twice in this batch): what their row holds.
     const retried = batch.map((_, i) => i).filter((i) => taken[i] === undefined);
@@ -148,39 +152,41 @@ export class StockPullService implements OnModuleDestroy {
     return taken;
   }
 
-  /** Claims up to `keys.length` codes for these fresh keys and keeps each on its key's row; the codes, in the keys' order. */
-  private async claim(manager: EntityManager, buyerId: string, productId: string, keys: string[]): Promise<string[]> {
-    // Oldest first; codes other pulls hold right now are skipped, not waited for (each is theirs).
-    const codes: { code_id: string }[] = await manager.query(
+  /**
+   * Claims up to `keys.length` codes for these fresh keys and keeps each on its key's row, oldest
+   * code to the first key; with what the stock watch needs to know (the product's low-stock
+   * threshold, whether it has a restock rule), in one statement.
+   */
+  private async claim(manager: EntityManager, buyerId: string, productId: string, keys: string[]): Promise<{ codes: Map<string, string>; threshold: number | null; hasRule: boolean }> {
+    // Codes other pulls hold right now are skipped, not waited for (each is theirs).
+    const rows: { handed: { key: string; codeId: string }[]; threshold: number | null; has_rule: boolean }[] = await manager.query(
       `WITH next AS (
          SELECT code_id, delivered_at FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND ${AVAILABLE_STOCK}
           ORDER BY delivered_at, code_id LIMIT $3 FOR UPDATE SKIP LOCKED),
        claimed AS (
          UPDATE delivered_code d SET first_revealed_at = now(), first_reveal_channel = 'stock_pull'
            FROM next WHERE d.code_id = next.code_id AND d.first_revealed_at IS NULL
-         RETURNING d.code_id, next.delivered_at)
-       SELECT code_id::text FROM claimed ORDER BY delivered_at, code_id`,
-      [buyerId, productId, keys.length],
+         RETURNING d.code_id, next.delivered_at),
+       handed AS (
+         SELECT k.idempotency_key, c.code_id
+           FROM (SELECT code_id, row_number() OVER (ORDER BY delivered_at, code_id) AS n FROM claimed) c
+           JOIN unnest($4::text[]) WITH ORDINALITY AS k(idempotency_key, n) ON k.n = c.n),
+       kept AS (
+         UPDATE stock_pull p SET code_id = handed.code_id FROM handed
+          WHERE p.buyer_id = $1 AND p.idempotency_key = handed.idempotency_key
+         RETURNING p.idempotency_key, p.code_id)
+       SELECT (SELECT coalesce(json_agg(json_build_object('key', idempotency_key, 'codeId', code_id::text)), '[]'::json) FROM kept) AS handed,
+              (SELECT low_stock_threshold FROM stock_setting WHERE buyer_id = $1 AND product_id = $2) AS threshold,
+              EXISTS (SELECT 1 FROM restock_rule WHERE buyer_id = $1 AND product_id = $2) AS has_rule`,
+      [buyerId, productId, keys.length, keys],
     );
-    if (codes.length > 0) {
-      await manager.query(
-        `UPDATE stock_pull p SET code_id = k.code_id FROM unnest($2::text[], $3::bigint[]) AS k(idempotency_key, code_id)
-          WHERE p.buyer_id = $1 AND p.idempotency_key = k.idempotency_key`,
-        [buyerId, keys.slice(0, codes.length), codes.map((c) => c.code_id)],
-      );
-    }
-    return codes.map((c) => c.code_id);
+    const row = rows[0]!;
+    return { codes: new Map(row.handed.map((h) => [h.key, h.codeId])), threshold: row.threshold, hasRule: row.has_rule };
   }
 
-  /** After a pull (one that found the stock empty too): the low-stock alarm and the auto-restock rule. */
-  private async watch(manager: EntityManager, buyerId: string, productId: string): Promise<void> {
-    const settings: { threshold: number | null }[] = await manager.query(
-      `SELECT low_stock_threshold AS threshold FROM stock_setting WHERE buyer_id = $1 AND product_id = $2`,
-      [buyerId, productId],
-    );
-    const threshold = settings[0]?.threshold ?? null;
+  /** After a pull of a product with a low-stock threshold or a restock rule (one that found the stock empty too): the alarm and the rule. */
+  private async watch(manager: EntityManager, buyerId: string, productId: string, threshold: number | null): Promise<void> {
     const rule = await this.restock.ruleOf(manager, buyerId, productId);
-    if (threshold === null && rule === undefined) return;
     const available = await this.levels.availableUpTo(manager, buyerId, productId, Math.max(threshold ?? 0, rule?.belowQuantity ?? 0));
     if (threshold !== null) await this.levels.raiseIfLow(manager, buyerId, productId, available, threshold);
     if (rule !== undefined && available < rule.belowQuantity) await this.restock.request(manager, buyerId, productId, rule);

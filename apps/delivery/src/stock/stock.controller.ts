@@ -1,15 +1,18 @@
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { Access, CurrentIdentity, IDEMPOTENCY_KEY_HEADER, idempotencyKeyRequired, parseIdempotencyKey, type CursorPage, type Identity } from '@kami/platform';
+import { Access, CurrentIdentity, IDEMPOTENCY_KEY_HEADER, type AccessPolicy, type CursorPage, type Identity } from '@kami/platform';
 import { Restock } from './restock';
 import { PulledCodeDto, RestockRuleDto, RestockRuleInputDto, StockLevelDto, StockLevelPageDto, StockLevelsQuery, StockSettingsDto } from './stock.dto';
 import { StockLevels } from './stock-levels';
 import { StockPullService } from './stock-pull.service';
 
 /** A merchant's purchased stock: levels, low-stock alerts, auto-restock rules, and pulling codes one by one. Always the caller's own. */
+/** Who may use a stock: its merchant (also each pull of a batch the gateway grouped: StockPullBatchController). */
+export const STOCK_ACCESS: AccessPolicy = { organisationTypes: ['merchant'] };
+
 @ApiTags('delivery')
-@Access({ organisationTypes: ['merchant'] })
+@Access(STOCK_ACCESS)
 @Controller('api/v1/stock')
 export class StockController {
   constructor(
@@ -55,9 +58,7 @@ export class StockController {
   })
   @ApiOkResponse({ type: PulledCodeDto })
   pull(@CurrentIdentity() identity: Identity, @Param('productId', ParseUUIDPipe) productId: string, @Headers('idempotency-key') header: string | undefined): Promise<PulledCodeDto> {
-    const key = parseIdempotencyKey(header);
-    if (key === undefined) throw idempotencyKeyRequired();
-    return this.pulls.pull(identity, productId, key);
+    return this.pulls.pull(identity, productId, header);
   }
 
   @Get(':productId/restock-rule')

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { bodyDigest, DomainError, SERVICE_CONFIG, SERVICE_TOKEN_HEADER, ServiceTokenSigner } from '@kami/platform';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { bodyDigest, DomainError, InternalHttpClient, SERVICE_CONFIG, SERVICE_TOKEN_HEADER, ServiceTokenSigner } from '@kami/platform';
 import type { DeliveryConfig } from '../config/delivery.config';
 
 export type RevealChannel = 'portal' | 'api' | 'stock_pull' | 'webhook';
@@ -42,11 +42,17 @@ export type BatchedReveal = Omit<RevealRequest, 'codeIds'> & { codeIds: string[]
  * names no code. The vault checks its own records: it reveals only codes it sold to `buyerId`.
  */
 @Injectable()
-export class VaultRevealClient {
+export class VaultRevealClient implements OnApplicationShutdown {
   private readonly signer: ServiceTokenSigner;
+  private readonly client: InternalHttpClient;
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: DeliveryConfig) {
     this.signer = new ServiceTokenSigner('delivery', config.SERVICE_SIGNING_KEY);
+    this.client = new InternalHttpClient({ timeoutMs: config.VAULT_TIMEOUT_MS });
+  }
+
+  onApplicationShutdown(): void {
+    this.client.close();
   }
 
   async reveal(request: RevealRequest): Promise<RevealedCode[]> {
@@ -76,27 +82,18 @@ export class VaultRevealClient {
   }
 
   private async post(path: string, body: string): Promise<unknown> {
-    let response: Response;
+    let answer: { status: number; text: string };
     try {
-      response = await fetch(`${this.config.VAULT_URL}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SERVICE_TOKEN_HEADER]: this.signer.sign('vault', { method: 'POST', path, bodyDigest: bodyDigest(body) }),
-        },
-        body,
-        signal: AbortSignal.timeout(this.config.VAULT_TIMEOUT_MS),
+      answer = await this.client.post(new URL(`${this.config.VAULT_URL}${path}`), body, {
+        [SERVICE_TOKEN_HEADER]: this.signer.sign('vault', { method: 'POST', path, bodyDigest: bodyDigest(body) }),
       });
     } catch {
       throw vaultUnavailable();
     }
-    if (response.status !== 200) {
-      // 404: a code is not (or no longer) sold to this buyer; anything else: the vault cannot answer now.
-      await response.body?.cancel();
-      if (response.status === 404) throw codesNotAvailable();
-      throw vaultUnavailable();
-    }
-    return response.json();
+    // 404: a code is not (or no longer) sold to this buyer; anything else: the vault cannot answer now.
+    if (answer.status === 404) throw codesNotAvailable();
+    if (answer.status !== 200) throw vaultUnavailable();
+    return JSON.parse(answer.text);
   }
 }
 

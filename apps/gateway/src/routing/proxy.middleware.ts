@@ -26,6 +26,7 @@ import {
 import type { GatewayConfig } from '../config/gateway.config';
 import { API_KEY_HEADER } from '../identity/gateway-identity.resolver';
 import { isPublicRoute, routeFor, upstreamUrls, type UpstreamService } from './route-table';
+import { StockPullBatcher } from './stock-pull-batcher';
 
 type ProxiedRequest = Request & { id?: string; identity?: Identity; upstream?: UpstreamService; jsonBody?: Buffer; forwardedBodyDigest?: string };
 
@@ -45,7 +46,8 @@ const UPSTREAM_FREE_SOCKET_MS = 4_000;
  * service receives only the gateway's identity, signed for that service and that very request
  * (method, path with query, SHA-256 of the body). A JSON body is read first to sign its digest
  * (and sent on byte for byte); any other body (a CSV upload) streams through untouched, never in
- * the gateway's memory, and is signed as UNSIGNED-PAYLOAD.
+ * the gateway's memory, and is signed as UNSIGNED-PAYLOAD. A storefront's pull goes to delivery
+ * grouped with the pulls that arrive with it (StockPullBatcher).
  */
 @Injectable()
 export class ProxyMiddleware implements NestMiddleware, OnApplicationShutdown {
@@ -57,6 +59,7 @@ export class ProxyMiddleware implements NestMiddleware, OnApplicationShutdown {
   constructor(
     @Inject(SERVICE_CONFIG) config: GatewayConfig,
     private readonly identities: IdentityResolver,
+    private readonly stockPulls: StockPullBatcher,
   ) {
     this.identityKey = parsePrivateKey(config.GATEWAY_IDENTITY_PRIVATE_KEY);
     this.proxies = new Map(
@@ -77,6 +80,8 @@ export class ProxyMiddleware implements NestMiddleware, OnApplicationShutdown {
         req.identity = undefined;
       }
       req.upstream = route.service;
+      const pulledProduct = this.stockPulls.productOf(req);
+      if (pulledProduct !== undefined) return await this.stockPulls.pull(req, res, pulledProduct);
       if (req.identity) {
         if (req.is('application/json')) {
           req.jsonBody = await readBody(req, PROXIED_JSON_LIMIT_BYTES);

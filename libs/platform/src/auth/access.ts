@@ -65,19 +65,28 @@ export class AccessGuard implements CanActivate {
     const identity = request.identity ?? (await this.resolver.resolve(request));
     if (!identity) throw new DomainError('unauthenticated', 401, 'Authentication is required.');
     request.identity = identity;
-    if (policy.apiKeys === false && identity.principalType === 'api_key') {
-      throw new DomainError('forbidden_for_api_keys', 403, 'This action is only available in the portal.');
-    }
-    if (policy.organisationTypes && !policy.organisationTypes.includes(identity.organisationType)) {
-      throw new DomainError(
-        'forbidden_organisation_type',
-        403,
-        `This action is only available to ${policy.organisationTypes.join(' or ')} organisations.`,
-      );
-    }
-    if (policy.roles && identity.principalType === 'user' && !identity.roles.some((r) => policy.roles?.includes(r))) {
-      throw new DomainError('forbidden_role', 403, `This action needs the ${policy.roles.join(' or ')} role.`);
-    }
+    assertAccess(policy, identity);
     return true;
+  }
+}
+
+/**
+ * What the guard demands of an identity a route's policy admits: API keys where allowed, the
+ * organisation type, the role. Also for a route that answers for many callers at once (a batch of
+ * storefront pulls the gateway grouped), each held to the policy of the route it stands for.
+ */
+export function assertAccess(policy: AccessPolicy, identity: Identity): void {
+  if (policy.apiKeys === false && identity.principalType === 'api_key') {
+    throw new DomainError('forbidden_for_api_keys', 403, 'This action is only available in the portal.');
+  }
+  if (policy.organisationTypes && !policy.organisationTypes.includes(identity.organisationType)) {
+    throw new DomainError(
+      'forbidden_organisation_type',
+      403,
+      `This action is only available to ${policy.organisationTypes.join(' or ')} organisations.`,
+    );
+  }
+  if (policy.roles && identity.principalType === 'user' && !identity.roles.some((r) => policy.roles?.includes(r))) {
+    throw new DomainError('forbidden_role', 403, `This action needs the ${policy.roles.join(' or ')} role.`);
   }
 }

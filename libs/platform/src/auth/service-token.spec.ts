@@ -18,7 +18,7 @@ import {
   type RequestWithServiceCaller,
 } from './service-token';
 
-const keys = { delivery: generateKeyPairSync('ed25519'), ordering: generateKeyPairSync('ed25519'), settlement: generateKeyPairSync('ed25519') };
+const keys = { delivery: generateKeyPairSync('ed25519'), ordering: generateKeyPairSync('ed25519'), settlement: generateKeyPairSync('ed25519'), gateway: generateKeyPairSync('ed25519') };
 const der = (key: ReturnType<typeof generateKeyPairSync>['publicKey'], type: 'spki' | 'pkcs8'): string => key.export({ type, format: 'der' }).toString('base64url');
 const trusted = new Map([
   ['delivery', keys.delivery.publicKey],
@@ -84,25 +84,32 @@ describe('ServiceCallers + ServiceTokenGuard', () => {
     @ServiceCallers(['delivery'])
     @Post('reveals')
     reveal(): void {}
+
+    @ServiceCallers(['gateway'])
+    @Post('reveals')
+    grouped(): void {}
   }
 
-  const config = { TRUSTED_SERVICE_KEYS: `delivery:${der(keys.delivery.publicKey, 'spki')},ordering:${der(keys.ordering.publicKey, 'spki')}` };
+  const config = {
+    TRUSTED_SERVICE_KEYS: `delivery:${der(keys.delivery.publicKey, 'spki')},ordering:${der(keys.ordering.publicKey, 'spki')}`,
+    GATEWAY_IDENTITY_PUBLIC_KEY: der(keys.gateway.publicKey, 'spki'),
+  };
   const guard = new ServiceTokenGuard(new Reflector(), config as never, 'vault', new MemoryReplayGuard());
 
-  function contextWith(headers: Record<string, string>, body = BODY): { context: ExecutionContext; request: RequestWithServiceCaller } {
+  function contextWith(headers: Record<string, string>, body = BODY, handler = InternalController.prototype.reveal): { context: ExecutionContext; request: RequestWithServiceCaller } {
     const req = { headers: { 'content-length': String(body.length), ...headers }, method: 'POST', originalUrl: request.path, bodyDigest: bodyDigest(body) } as unknown as RequestWithServiceCaller;
     const context = {
       getType: () => 'http',
-      getHandler: () => InternalController.prototype.reveal,
+      getHandler: () => handler,
       getClass: () => InternalController,
       switchToHttp: () => ({ getRequest: () => req }),
     } as unknown as ExecutionContext;
     return { context, request: req };
   }
 
-  async function refusal(headers: Record<string, string>, body?: string): Promise<{ status: number; code: string } | 'allowed'> {
+  async function refusal(headers: Record<string, string>, body?: string, handler?: () => void): Promise<{ status: number; code: string } | 'allowed'> {
     try {
-      await guard.canActivate(contextWith(headers, body).context);
+      await guard.canActivate(contextWith(headers, body, handler).context);
       return 'allowed';
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -143,5 +150,22 @@ describe('ServiceCallers + ServiceTokenGuard', () => {
 
   it('refuses a trusted service the route does not name with 403 service_forbidden', async () => {
     expect(await refusal({ [SERVICE_TOKEN_HEADER]: signServiceToken('ordering', 'vault', request, keys.ordering.privateKey) })).toEqual({ status: 403, code: 'service_forbidden' });
+  });
+
+  it('knows the gateway by its identity key (GATEWAY_IDENTITY_PUBLIC_KEY): let in where a route names it, and nowhere else', async () => {
+    const gatewayToken = (key = keys.gateway.privateKey): string => signServiceToken('gateway', 'vault', request, key);
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: gatewayToken() }, undefined, InternalController.prototype.grouped)).toBe('allowed');
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: gatewayToken() })).toEqual({ status: 403, code: 'service_forbidden' });
+    // Signed by another service's key, or an identity token of the gateway's in place of a service token.
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: gatewayToken(keys.delivery.privateKey) }, undefined, InternalController.prototype.grouped)).toEqual(unauthenticated);
+    const identity: Identity = { organisationId: '6c1f1f0e-4c0a-4b8e-9d55-1f1a4a1c2b3d', organisationType: 'merchant', principalType: 'user', principalId: 'u1', roles: ['admin'] };
+    expect(await refusal({ [SERVICE_TOKEN_HEADER]: signIdentity(identity, 'vault', request, keys.gateway.privateKey) }, undefined, InternalController.prototype.grouped)).toEqual(unauthenticated);
+    // A service holding no gateway key does not know it at all.
+    const withoutGateway = new ServiceTokenGuard(new Reflector(), { TRUSTED_SERVICE_KEYS: config.TRUSTED_SERVICE_KEYS } as never, 'vault', new MemoryReplayGuard());
+    await expect(withoutGateway.canActivate(contextWith({ [SERVICE_TOKEN_HEADER]: gatewayToken() }, BODY, InternalController.prototype.grouped).context)).rejects.toMatchObject({ code: 'service_unauthenticated' });
+  });
+
+  it('will not start with TRUSTED_SERVICE_KEYS naming the gateway (it is known by its identity key)', () => {
+    expect(() => new ServiceTokenGuard(new Reflector(), { TRUSTED_SERVICE_KEYS: `gateway:${der(keys.delivery.publicKey, 'spki')}` } as never, 'vault', new MemoryReplayGuard())).toThrow(/may not name gateway/);
   });
 });

@@ -16,10 +16,12 @@ import type { ServiceConfig } from '../config/service-config';
 import { DomainError } from '../errors/domain-error';
 import { SERVICE_CONFIG, SERVICE_NAME } from '../platform.tokens';
 import { Public } from './access';
+import { GATEWAY_ISSUER } from './identity';
 import { ReplayGuard } from './replay-guard';
 import {
   CLOCK_SKEW_SECONDS,
   parsePrivateKey,
+  parsePublicKey,
   parseTrustedKeys,
   receivedRequest,
   signRequestToken,
@@ -99,7 +101,7 @@ export class ServiceTokenGuard implements CanActivate {
     @Inject(SERVICE_NAME) private readonly service: string,
     private readonly replays: ReplayGuard,
   ) {
-    this.trustedKeys = parseTrustedKeys(config.TRUSTED_SERVICE_KEYS ?? '');
+    this.trustedKeys = trustedCallerKeys(config);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -123,6 +125,20 @@ export class ServiceTokenGuard implements CanActivate {
     request.serviceCaller = result.caller;
     return true;
   }
+}
+
+/**
+ * The callers a service can authenticate: those of TRUSTED_SERVICE_KEYS, and the gateway by the
+ * key its forwarded identities are verified with (GATEWAY_IDENTITY_PUBLIC_KEY), so the gateway can
+ * call an internal route in its own name (a batch of storefront pulls it grouped) with no key of
+ * its own to distribute. That grants it nothing new: it can already speak for any user. The two
+ * token types are signed over different prefixes, so neither passes for the other.
+ */
+function trustedCallerKeys(config: ServiceConfig): Map<string, KeyObject> {
+  const keys = parseTrustedKeys(config.TRUSTED_SERVICE_KEYS ?? '');
+  if (keys.has(GATEWAY_ISSUER)) throw new Error(`TRUSTED_SERVICE_KEYS may not name ${GATEWAY_ISSUER}: it is trusted by GATEWAY_IDENTITY_PUBLIC_KEY`);
+  if (config.GATEWAY_IDENTITY_PUBLIC_KEY) keys.set(GATEWAY_ISSUER, parsePublicKey(config.GATEWAY_IDENTITY_PUBLIC_KEY));
+  return keys;
 }
 
 const serviceUnauthenticated = (): DomainError =>

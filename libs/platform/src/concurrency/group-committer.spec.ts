@@ -1,7 +1,7 @@
 import { GroupCommitter } from './group-committer';
 
 describe('GroupCommitter', () => {
-  it('flushes the first operation at once and groups those that arrive meanwhile', async () => {
+  it('flushes what is submitted in one turn together, and groups what arrives during a flush into the next', async () => {
     const flushed: number[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -13,12 +13,17 @@ describe('GroupCommitter', () => {
       },
       { maxBatch: 100, maxInFlight: 1 },
     );
-    const first = committer.submit(1);
-    const rest = [2, 3, 4].map((n) => committer.submit(n));
+    const first = [1, 2].map((n) => committer.submit(n));
+    // The first flush is running (and waits on the gate): these three wait for the next.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toEqual([[1, 2]]);
+    const rest = [3, 4, 5].map((n) => committer.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toEqual([[1, 2]]);
     release();
-    expect(await first).toBe(10);
-    expect(await Promise.all(rest)).toEqual([20, 30, 40]);
-    expect(flushed).toEqual([[1], [2, 3, 4]]);
+    expect(await Promise.all(first)).toEqual([10, 20]);
+    expect(await Promise.all(rest)).toEqual([30, 40, 50]);
+    expect(flushed).toEqual([[1, 2], [3, 4, 5]]);
   });
 
   it('caps a flush at maxBatch and rejects every caller of a failed flush', async () => {
@@ -32,8 +37,8 @@ describe('GroupCommitter', () => {
       { maxBatch: 2, maxInFlight: 1 },
     );
     const results = await Promise.allSettled([1, 2, 3, 13, 5].map((n) => committer.submit(n)));
-    expect(sizes).toEqual([1, 2, 2]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
     await committer.close();
     await expect(committer.submit(6)).rejects.toThrow('closed');
   });

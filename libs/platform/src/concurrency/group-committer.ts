@@ -1,13 +1,17 @@
 /**
  * Group commit: operations submitted while a flush is running wait for the next one, and each
  * flush handles everything waiting (up to `maxBatch`) in one transaction. Under light load an
- * operation is flushed at once; under heavy load one PostgreSQL round trip serves many callers.
+ * operation is flushed at once (as soon as the event loop has finished what it was doing: what
+ * was submitted in the same turn, a batch of requests handled in a loop or the requests read from
+ * the network together, goes in the same flush); under heavy load one PostgreSQL round trip
+ * serves many callers.
  */
 export class GroupCommitter<Op, Out> {
   private queue: { op: Op; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
   private closed = false;
   private idle: (() => void)[] = [];
+  private pumpScheduled = false;
 
   constructor(
     private readonly flush: (ops: Op[]) => Promise<Out[]>,
@@ -18,7 +22,7 @@ export class GroupCommitter<Op, Out> {
     if (this.closed) return Promise.reject(new Error('the group committer is closed'));
     return new Promise<Out>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      this.pump();
+      this.schedulePump();
     });
   }
 
@@ -26,6 +30,16 @@ export class GroupCommitter<Op, Out> {
   async close(): Promise<void> {
     this.closed = true;
     if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** After the current turn of the event loop: what else is submitted in it joins the flush. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
