@@ -1,6 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { created, eventually, marketplace, readTopic, startSystem, testKafka, type Account, type ApiResponse, type JsonBody, type Marketplace, type SystemHarness } from '@kami/testing';
+import {
+  created,
+  eventually,
+  marketplace,
+  readTopic,
+  signIdentityHeader,
+  signServiceToken,
+  startSystem,
+  testKafka,
+  type Account,
+  type ApiResponse,
+  type JsonBody,
+  type Marketplace,
+  type SystemHarness,
+} from '@kami/testing';
 
 /*
  * Purchased stock through the gateway with every service running for real (PostgreSQL, Redis,
@@ -156,6 +170,93 @@ describe('pull from purchased stock', () => {
     const supplierPull = await pull(supplier, offer.productId, randomUUID());
     expect([supplierPull.status, supplierPull.body.code]).toEqual([403, 'forbidden_organisation_type']);
   }, 120_000);
+});
+
+describe('pulls that reach the gateway together (grouped into one request to delivery)', () => {
+  it('answers each as if it came alone: its own caller, key, product and problem document', async () => {
+    const offer = await productWithOffer(4);
+    const merchant = await m.fundedMerchant(4 * UNIT_PRICE);
+    await buyIntoStock(merchant, offer.offerId, 4);
+    const storefront = { apiKey: (await m.apiKey(merchant)).key };
+    const rival = { apiKey: (await m.apiKey(await h.createAccount(operator.token, 'merchant'))).key };
+    const raw = (caller: Caller, path: string, headers: Record<string, string>): Promise<ApiResponse> => h.gateway.request('POST', path, { ...caller, headers });
+    const path = `/api/v1/stock/${offer.productId}/pull`;
+
+    const [served, rivals, supplierPull, noKey, blankKey, unknownProduct, notAUuid] = await Promise.all([
+      Promise.all(Array.from({ length: 4 }, () => pull(storefront, offer.productId, randomUUID()))),
+      Promise.all(Array.from({ length: 3 }, () => pull(rival, offer.productId, randomUUID()))),
+      pull(supplier, offer.productId, randomUUID()),
+      raw(storefront, path, {}),
+      raw(storefront, path, { 'Idempotency-Key': '""' }),
+      pull(storefront, randomUUID(), randomUUID()),
+      pull(storefront, 'not-a-uuid', randomUUID()),
+    ]);
+
+    expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(served.map((r) => r.body.code).sort()).toEqual([...offer.codes].sort());
+    for (const r of served) {
+      expect(r.contentType).toBe('application/json; charset=utf-8');
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(r.body).toEqual({ codeId: expect.any(String), productId: offer.productId, code: expect.any(String), expiresAt: null });
+    }
+    // The rival merchant's stock of the product is its own: empty.
+    expect(rivals.map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 3 }, () => [409, 'stock_exhausted']));
+    const refusals = [supplierPull, noKey, blankKey, unknownProduct, notAUuid];
+    expect(refusals.map((r) => [r.status, r.body.code])).toEqual([
+      [403, 'forbidden_organisation_type'],
+      [400, 'idempotency_key_required'],
+      [400, 'invalid_idempotency_key'],
+      [409, 'stock_exhausted'],
+      [400, 'bad_request'],
+    ]);
+    for (const r of [...rivals, ...refusals]) {
+      expect(r.contentType).toBe('application/problem+json');
+      // Each problem names its own request: the id the client got, and the path it asked.
+      expect(r.body.requestId).toBe(r.headers.get('x-request-id'));
+      expect(r.body.instance).toMatch(/^\/api\/v1\/stock\/[^/]+\/pull$/);
+    }
+    expect(new Set(refusals.map((r) => r.body.requestId)).size).toBe(refusals.length);
+  }, 120_000);
+
+  it('delivery takes a batch only from the gateway, signed for it, once', async () => {
+    const delivery = h.service('delivery');
+    const merchant = await h.createAccount(operator.token, 'merchant');
+    const body = JSON.stringify({
+      pulls: [
+        {
+          identity: { organisationId: merchant.organisationId, organisationType: 'merchant', principalType: 'api_key', principalId: randomUUID(), roles: [] },
+          productId: randomUUID(),
+          idempotencyKey: randomUUID(),
+        },
+      ],
+    });
+    const request = { method: 'POST', path: '/internal/v1/stock-pull-batches', body };
+    const send = (headers: Record<string, string>): Promise<ApiResponse> => delivery.request('POST', request.path, { headers, rawJson: body });
+    const gatewayToken = signServiceToken('gateway', 'delivery', request, h.secrets.gatewayIdentity.privateKey);
+
+    const answered = await send({ 'x-kami-service': gatewayToken });
+    expect([answered.status, answered.body.pulls]).toEqual([200, [{ status: 409, problem: expect.objectContaining({ code: 'stock_exhausted' }) }]]);
+    const refused = await Promise.all([
+      send({}),
+      // The same genuine token again.
+      send({ 'x-kami-service': gatewayToken }),
+      // The gateway's token for another service, and the merchant's own identity header.
+      send({ 'x-kami-service': signServiceToken('gateway', 'vault', request, h.secrets.gatewayIdentity.privateKey) }),
+      send({
+        'x-kami-identity': signIdentityHeader(
+          { organisationId: merchant.organisationId, organisationType: 'merchant', principalType: 'user', principalId: randomUUID(), roles: ['admin'] },
+          'delivery',
+          request,
+          h.secrets.gatewayIdentity.privateKey,
+        ),
+      }),
+      // Delivery's own key (it signs its calls to the vault with it) names the gateway in vain.
+      send({ 'x-kami-service': signServiceToken('gateway', 'delivery', request, h.secrets.serviceKeys.delivery.privateKey) }),
+    ]);
+    expect(refused.map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 5 }, () => [401, 'service_unauthenticated']));
+    // Not routed by the gateway, whoever asks.
+    expect((await h.gateway.request('POST', request.path, { token: merchant.token, rawJson: body })).status).toBe(404);
+  });
 });
 
 describe('low-stock alerts and auto-restock', () => {

@@ -88,18 +88,21 @@ export class RevealService {
     );
   }
 
+  /**
+   * Checks, opens, then records (one statement) before anything is returned. No transaction around
+   * them: one would not hold the codes still between the check and the record either (a code
+   * refunded meanwhile is simply recorded as revealed, as it was), and it cost two round trips.
+   */
   private async recordBatch(caller: string, reveals: BatchedReveal[]): Promise<RevealBatchResultDto[]> {
-    const opened = await this.dataSource.transaction(async (manager) => {
-      await this.checkSold(manager, reveals);
-      const granted = reveals.filter((r) => r.rows !== undefined);
-      const keys = await this.dataKeys.keysFor(
-        manager,
-        granted.flatMap((r) => r.rows!.map((row) => row.batch_id)),
-      );
-      const codes = new Map(granted.map((r) => [r.revealId, r.rows!.map((row) => this.open(row, keys.get(row.batch_id)!))]));
-      if (granted.length > 0) await this.record(manager, caller, granted);
-      return codes;
-    });
+    const manager = this.dataSource.manager;
+    await this.checkSold(manager, reveals);
+    const granted = reveals.filter((r) => r.rows !== undefined);
+    const keys = await this.dataKeys.keysFor(
+      manager,
+      granted.flatMap((r) => r.rows!.map((row) => row.batch_id)),
+    );
+    const opened = new Map(granted.map((r) => [r.revealId, r.rows!.map((row) => this.open(row, keys.get(row.batch_id)!))]));
+    if (granted.length > 0) await this.record(manager, caller, granted);
     return reveals.map((r) => {
       const codes = opened.get(r.revealId);
       // The audit lines: who, for whom, how many; never the codes.
@@ -132,18 +135,22 @@ export class RevealService {
     }
   }
 
-  /** The audit records of granted reveals (reveal, and which codes each opened), in two statements whatever their number. */
+  /** The audit records of granted reveals (reveal, and which codes each opened), in one statement whatever their number. */
   private async record(manager: EntityManager, caller: string, granted: BatchedReveal[]): Promise<void> {
     const orderOf = (r: BatchedReveal): string | null => {
       if (r.input.orderId) return r.input.orderId;
       const orders = new Set(r.rows!.map((row) => row.order_id));
       return orders.size === 1 ? [...orders][0]! : null;
     };
+    // One statement: the reveals and their codes are recorded together or not at all.
     await manager.query(
-      `INSERT INTO reveal (id, buyer_id, caller, actor, channel, purpose, order_id, code_count)
-       SELECT id, buyer_id, $3, actor, channel, purpose, order_id, code_count
-         FROM unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::int[])
-              AS t(id, buyer_id, actor, channel, purpose, order_id, code_count)`,
+      `WITH recorded AS (
+         INSERT INTO reveal (id, buyer_id, caller, actor, channel, purpose, order_id, code_count)
+         SELECT id, buyer_id, $3, actor, channel, purpose, order_id, code_count
+           FROM unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::int[])
+                AS t(id, buyer_id, actor, channel, purpose, order_id, code_count)
+         RETURNING id)
+       INSERT INTO reveal_code (code_id, reveal_id) SELECT * FROM unnest($9::bigint[], $10::uuid[])`,
       [
         granted.map((r) => r.revealId),
         granted.map((r) => r.input.buyerId),
@@ -153,12 +160,10 @@ export class RevealService {
         granted.map((r) => r.input.purpose ?? null),
         granted.map(orderOf),
         granted.map((r) => r.rows!.length),
+        granted.flatMap((r) => r.rows!.map((row) => row.id)),
+        granted.flatMap((r) => r.rows!.map(() => r.revealId)),
       ],
     );
-    await manager.query(`INSERT INTO reveal_code (code_id, reveal_id) SELECT * FROM unnest($1::bigint[], $2::uuid[])`, [
-      granted.flatMap((r) => r.rows!.map((row) => row.id)),
-      granted.flatMap((r) => r.rows!.map(() => r.revealId)),
-    ]);
   }
 
   /** Every code sold to this buyer in one order, opened and recorded in one transaction. */
