@@ -50,7 +50,7 @@ const PULL_BATCHES_IN_FLIGHT = 2;
  */
 @Injectable()
 export class StockPullService implements OnModuleDestroy {
-  private readonly takes = new GroupCommitter<PullRequest, Taken>((batch) => this.dataSource.transaction((manager) => this.takeAll(manager, batch)), {
+  private readonly takes = new GroupCommitter<PullRequest, Taken>((batch) => this.takeAll(batch), {
     maxBatch: MAX_PULLS_PER_BATCH,
     maxInFlight: PULL_BATCHES_IN_FLIGHT,
   });
@@ -100,39 +100,37 @@ export class StockPullService implements OnModuleDestroy {
   }
 
   /**
-   * The batch's keys and codes, in one transaction: the keys' rows, then one statement per product
-   * (plus the stock watch's where a product has a threshold or a rule), whatever the batch's size. Keys are inserted in one sorted order, so two batches that
-   * retry the same keys wait on each other's rows in the same order and never deadlock.
+   * The batch's keys and codes: per (buyer, product), one statement that claims the codes and
+   * writes the keys' rows together (atomic on its own: no transaction, no BEGIN and COMMIT round
+   * trips), products in one sorted order; then, in one statement, what retried keys hold. Where a
+   * product has a low-stock threshold or a restock rule (the claim says so), the stock watch runs
+   * right after, in a transaction of its own, before the pull is answered.
    */
-  private async takeAll(manager: EntityManager, batch: PullRequest[]): Promise<Taken[]> {
-    const order = batch.map((_, i) => i).sort((a, b) => compare(batch[a]!.buyerId, batch[b]!.buyerId) || compare(batch[a]!.key, batch[b]!.key));
-    const sorted = order.map((i) => batch[i]!);
-    // The first request with a key inserts its row; a concurrent one waits here for it to commit, then finds it.
-    const inserted: { buyer_id: string; idempotency_key: string }[] = await manager.query(
-      `INSERT INTO stock_pull (buyer_id, idempotency_key, product_id, actor)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
-       ON CONFLICT DO NOTHING RETURNING buyer_id::text, idempotency_key`,
-      [sorted.map((p) => p.buyerId), sorted.map((p) => p.key), sorted.map((p) => p.productId), sorted.map((p) => p.actor)],
-    );
-    const fresh = new Set(inserted.map((row) => `${row.buyer_id} ${row.idempotency_key}`));
+  private async takeAll(batch: PullRequest[]): Promise<Taken[]> {
+    const manager = this.dataSource.manager;
     const taken = new Array<Taken>(batch.length);
-    // Fresh keys: per (buyer, product), as many codes as keys, oldest first, handed out in arrival order.
+    // Per (buyer, product), in arrival order; a key's second request in the batch is a retry (below).
     const groups = new Map<string, number[]>();
+    const seen = new Set<string>();
     batch.forEach((p, i) => {
       const id = `${p.buyerId} ${p.key}`;
-      if (!fresh.delete(id)) return;
+      if (seen.has(id)) return;
+      seen.add(id);
       const group = `${p.buyerId} ${p.productId}`;
       const indices = groups.get(group) ?? [];
       indices.push(i);
       groups.set(group, indices);
     });
-    // Products in one order in every batch: two batches lock their stock rules the same way round.
     for (const [, indices] of [...groups.entries()].sort(([a], [b]) => compare(a, b))) {
       const { buyerId, productId } = batch[indices[0]!]!;
-      const keys = indices.map((i) => batch[i]!.key);
-      const claim = await this.claim(manager, buyerId, productId, keys);
-      indices.forEach((i, n) => (taken[i] = { productId, codeId: claim.codes.get(keys[n]!) ?? null, retry: false, withdrawn: null }));
-      if (claim.threshold !== null || claim.hasRule) await this.watch(manager, buyerId, productId, claim.threshold);
+      const claim = await this.claim(manager, buyerId, productId, indices.map((i) => batch[i]!));
+      for (const i of indices) {
+        const key = batch[i]!.key;
+        if (claim.kept.has(key)) taken[i] = { productId, codeId: claim.kept.get(key) ?? null, retry: false, withdrawn: null };
+      }
+      if (claim.threshold !== null || claim.hasRule) {
+        await this.dataSource.transaction((watching) => this.watch(watching, buyerId, productId, claim.threshold));
+      }
     }
     // Retried keys (or a key twice in this batch): what their row holds.
     const retried = batch.map((_, i) => i).filter((i) => taken[i] === undefined);
@@ -153,35 +151,44 @@ export class StockPullService implements OnModuleDestroy {
   }
 
   /**
-   * Claims up to `keys.length` codes for these fresh keys and keeps each on its key's row, oldest
-   * code to the first key; with what the stock watch needs to know (the product's low-stock
-   * threshold, whether it has a restock rule), in one statement.
+   * For the pulls of one buyer's product: each key without a row yet gets the next code, oldest
+   * first, in arrival order (none when the stock is out), and its row, in one statement. A key whose
+   * row appeared meanwhile (a concurrent request with it) inserts nothing and its code is not taken
+   * (locked, then left): it is answered from that row. Returns the keys written with their codes
+   * (null: stock exhausted), and what the stock watch needs to know.
    */
-  private async claim(manager: EntityManager, buyerId: string, productId: string, keys: string[]): Promise<{ codes: Map<string, string>; threshold: number | null; hasRule: boolean }> {
-    // Codes other pulls hold right now are skipped, not waited for (each is theirs).
-    const rows: { handed: { key: string; codeId: string }[]; threshold: number | null; has_rule: boolean }[] = await manager.query(
-      `WITH next AS (
-         SELECT code_id, delivered_at FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND ${AVAILABLE_STOCK}
-          ORDER BY delivered_at, code_id LIMIT $3 FOR UPDATE SKIP LOCKED),
-       claimed AS (
-         UPDATE delivered_code d SET first_revealed_at = now(), first_reveal_channel = 'stock_pull'
-           FROM next WHERE d.code_id = next.code_id AND d.first_revealed_at IS NULL
-         RETURNING d.code_id, next.delivered_at),
-       handed AS (
-         SELECT k.idempotency_key, c.code_id
-           FROM (SELECT code_id, row_number() OVER (ORDER BY delivered_at, code_id) AS n FROM claimed) c
-           JOIN unnest($4::text[]) WITH ORDINALITY AS k(idempotency_key, n) ON k.n = c.n),
+  private async claim(
+    manager: EntityManager,
+    buyerId: string,
+    productId: string,
+    pulls: PullRequest[],
+  ): Promise<{ kept: Map<string, string | null>; threshold: number | null; hasRule: boolean }> {
+    const rows: { kept: { key: string; codeId: string | null }[] | null; threshold: number | null; has_rule: boolean }[] = await manager.query(
+      `WITH asked AS (
+         SELECT k.idempotency_key, k.actor, k.n FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS k(idempotency_key, actor, n)
+          WHERE NOT EXISTS (SELECT 1 FROM stock_pull p WHERE p.buyer_id = $1 AND p.idempotency_key = k.idempotency_key)),
+       next AS (
+         -- Codes other pulls hold right now are skipped, not waited for (each is theirs).
+         SELECT code_id, row_number() OVER (ORDER BY delivered_at, code_id) AS n FROM (
+           SELECT code_id, delivered_at FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND ${AVAILABLE_STOCK}
+            ORDER BY delivered_at, code_id LIMIT (SELECT count(*) FROM asked) FOR UPDATE SKIP LOCKED) oldest),
+       paired AS (
+         SELECT a.idempotency_key, a.actor, next.code_id
+           FROM (SELECT idempotency_key, actor, row_number() OVER (ORDER BY n) AS n FROM asked) a LEFT JOIN next ON next.n = a.n),
        kept AS (
-         UPDATE stock_pull p SET code_id = handed.code_id FROM handed
-          WHERE p.buyer_id = $1 AND p.idempotency_key = handed.idempotency_key
-         RETURNING p.idempotency_key, p.code_id)
-       SELECT (SELECT coalesce(json_agg(json_build_object('key', idempotency_key, 'codeId', code_id::text)), '[]'::json) FROM kept) AS handed,
+         -- In key order: two statements with the same new keys wait on each other's rows the same way round.
+         INSERT INTO stock_pull (buyer_id, idempotency_key, product_id, actor, code_id)
+         SELECT $1, idempotency_key, $2, actor, code_id FROM paired ORDER BY idempotency_key
+         ON CONFLICT DO NOTHING RETURNING idempotency_key, code_id),
+       claimed AS (
+         UPDATE delivered_code d SET first_revealed_at = now(), first_reveal_channel = 'stock_pull' FROM kept WHERE d.code_id = kept.code_id)
+       SELECT (SELECT json_agg(json_build_object('key', idempotency_key, 'codeId', code_id::text)) FROM kept) AS kept,
               (SELECT low_stock_threshold FROM stock_setting WHERE buyer_id = $1 AND product_id = $2) AS threshold,
               EXISTS (SELECT 1 FROM restock_rule WHERE buyer_id = $1 AND product_id = $2) AS has_rule`,
-      [buyerId, productId, keys.length, keys],
+      [buyerId, productId, pulls.map((p) => p.key), pulls.map((p) => p.actor)],
     );
     const row = rows[0]!;
-    return { codes: new Map(row.handed.map((h) => [h.key, h.codeId])), threshold: row.threshold, hasRule: row.has_rule };
+    return { kept: new Map((row.kept ?? []).map((k) => [k.key, k.codeId])), threshold: row.threshold, hasRule: row.has_rule };
   }
 
   /** After a pull of a product with a low-stock threshold or a restock rule (one that found the stock empty too): the alarm and the rule. */
