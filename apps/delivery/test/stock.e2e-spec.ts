@@ -218,6 +218,31 @@ describe('pulls that reach the gateway together (grouped into one request to del
     expect(new Set(refusals.map((r) => r.body.requestId)).size).toBe(refusals.length);
   }, 120_000);
 
+  it('the same new key in batches that race (two gateways): one code, taken once, the same answer to both', async () => {
+    const offer = await productWithOffer(3);
+    const merchant = await m.fundedMerchant(3 * UNIT_PRICE);
+    await buyIntoStock(merchant, offer.offerId, 3);
+    const identity = { organisationId: merchant.organisationId, organisationType: 'merchant', principalType: 'api_key', principalId: randomUUID(), roles: [] };
+    const key = randomUUID();
+    const batch = (): Promise<ApiResponse> => {
+      // Each batch its own pulls around the shared key, so the bodies (and tokens) differ.
+      const body = JSON.stringify({ pulls: [{ identity, productId: offer.productId, idempotencyKey: key }, { identity, productId: randomUUID(), idempotencyKey: randomUUID() }] });
+      const token = signServiceToken('gateway', 'delivery', { method: 'POST', path: '/internal/v1/stock-pull-batches', body }, h.secrets.gatewayIdentity.privateKey);
+      return h.service('delivery').request('POST', '/internal/v1/stock-pull-batches', { headers: { 'x-kami-service': token }, rawJson: body });
+    };
+    const answers = await Promise.all(Array.from({ length: 8 }, batch));
+    const first = answers.map((a) => a.body.pulls[0]);
+    expect(first.map((p: JsonBody) => p.status)).toEqual(Array.from({ length: 8 }, () => 200));
+    expect(new Set(first.map((p: JsonBody) => p.body.codeId)).size).toBe(1);
+    // One code left the stock, and it is the one the key holds: none locked and lost on the way.
+    expect((await level(merchant, offer.productId)).available).toBe(2);
+    const revealed = await deliveryDb<{ code_id: string }>(`SELECT code_id::text FROM delivered_code WHERE buyer_id = $1 AND product_id = $2 AND first_revealed_at IS NOT NULL`, [
+      merchant.organisationId,
+      offer.productId,
+    ]);
+    expect(revealed).toEqual([{ code_id: first[0].body.codeId }]);
+  }, 120_000);
+
   it('delivery takes a batch only from the gateway, signed for it, once', async () => {
     const delivery = h.service('delivery');
     const merchant = await h.createAccount(operator.token, 'merchant');
