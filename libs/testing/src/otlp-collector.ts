@@ -106,6 +106,8 @@ export function hopBreakdown(spans: CollectedSpan[]): HopTiming[] {
   for (const span of spans) {
     const parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;
     if (span.kind === 2) add(`${span.service} http ${shortName(span.name)}`, span.durationMs);
+    // A statement to PostgreSQL (the pg instrumentation's client span, named pg.query:<VERB> <database>).
+    if (span.kind === 3 && span.name.startsWith('pg.query:')) add(`${span.service} sql ${span.name.slice('pg.query:'.length).split(' ')[0]}`, span.durationMs);
     if (span.kind === 5) {
       add(`${span.service} handles ${shortName(span.name)}`, span.durationMs);
       if (parent?.kind === 4) add(`kafka ${shortName(parent.name)} → ${span.service}`, span.startMs - (parent.startMs + parent.durationMs));

@@ -29,8 +29,13 @@ import type { GatewayConfig } from '../config/gateway.config';
 
 /** `POST /api/v1/stock/{productId}/pull`, exactly (any other spelling goes through the proxy, answered by delivery alone). */
 const PULL_PATH = /^\/api\/v1\/stock\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/pull$/;
-/** Batches to delivery in flight at once: the next one gathers while the last is answered. */
-const BATCHES_IN_FLIGHT = 1;
+/**
+ * Batches to delivery in flight at once, and how long the second gathers pulls before it leaves
+ * (one in flight: delivery idles while the gateway gathers; two leaving at once: the second
+ * carries one pull). Measured with bench:pull, 32 storefronts.
+ */
+const BATCHES_IN_FLIGHT = 2;
+const GATHER_MS = 3;
 const BATCH_TIMEOUT_MS = 30_000;
 
 type PullRequest = Request & { id?: string; identity?: Identity };
@@ -56,6 +61,7 @@ export class StockPullBatcher implements OnApplicationShutdown {
   private readonly batches = new GroupCommitter<StockPullBatchEntry, StockPullBatchOutcome>((pulls) => this.send(pulls), {
     maxBatch: MAX_STOCK_PULLS_PER_BATCH,
     maxInFlight: BATCHES_IN_FLIGHT,
+    gatherMs: GATHER_MS,
   });
 
   constructor(@Inject(SERVICE_CONFIG) config: GatewayConfig) {

@@ -62,4 +62,28 @@ describe('GroupCommitter', () => {
     await closing;
     expect(await Promise.all(pending)).toEqual([1, 2]);
   });
+
+  it('with gatherMs, a second flush in flight waits for more operations instead of leaving with the first', async () => {
+    const flushed: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const committer = new GroupCommitter<number, number>(
+      async (ops) => {
+        flushed.push(ops);
+        if (flushed.length === 1) await gate;
+        return ops;
+      },
+      { maxBatch: 100, maxInFlight: 2, gatherMs: 20 },
+    );
+    const first = committer.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // One flush runs: a slot is free, but the next flush gathers for 20 ms.
+    const later = [committer.submit(2)];
+    await new Promise((resolve) => setImmediate(resolve));
+    later.push(committer.submit(3), committer.submit(4));
+    expect(await Promise.all(later)).toEqual([2, 3, 4]);
+    expect(flushed).toEqual([[1], [2, 3, 4]]);
+    release();
+    expect(await first).toBe(1);
+  });
 });

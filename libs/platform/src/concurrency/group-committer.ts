@@ -12,10 +12,16 @@ export class GroupCommitter<Op, Out> {
   private closed = false;
   private idle: (() => void)[] = [];
   private pumpScheduled = false;
+  private gathering: NodeJS.Timeout | undefined;
 
+  /**
+   * `gatherMs`: while one flush runs, the next waits up to this long for more operations (or a
+   * full batch) instead of leaving at once with the first: a second flush in flight then carries a
+   * batch, not a single operation. 0 (the default): it leaves at once.
+   */
   constructor(
     private readonly flush: (ops: Op[]) => Promise<Out[]>,
-    private readonly options: { maxBatch: number; maxInFlight: number },
+    private readonly options: { maxBatch: number; maxInFlight: number; gatherMs?: number },
   ) {}
 
   submit(op: Op): Promise<Out> {
@@ -42,8 +48,21 @@ export class GroupCommitter<Op, Out> {
     });
   }
 
-  private pump(): void {
+  private pump(gathered = false): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const gatherMs = this.options.gatherMs ?? 0;
+      if (!gathered && gatherMs > 0 && this.inFlight > 0 && this.queue.length < this.options.maxBatch) {
+        this.gathering ??= setTimeout(() => {
+          this.gathering = undefined;
+          this.pump(true);
+        }, gatherMs);
+        return;
+      }
+      gathered = false;
+      if (this.gathering) {
+        clearTimeout(this.gathering);
+        this.gathering = undefined;
+      }
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight += 1;
       void this.run(batch);
