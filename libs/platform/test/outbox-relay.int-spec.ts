@@ -5,6 +5,7 @@ import { deadLetterTopicOf, type EventEnvelope } from '@kami/contracts';
 import { OutboxWriter } from '../src/kafka/outbox-writer';
 import { OutboxRelay } from '../src/kafka/outbox-relay';
 import { createKafka, createProducer } from '../src/kafka/kafka-client';
+import { createServiceDataSource } from '../src/database/data-source';
 import { createLogger } from '../src/logging/logging';
 import {
   createMigratedTestDatabase,
@@ -208,5 +209,37 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
       await kafkaProducer.disconnect();
     }
   });
-});
 
+  it('polls an empty outbox with one read, no transaction, and still publishes at the next poll what another process committed', async () => {
+    await producerSide!.query(`UPDATE platform_outbox SET published_at = coalesce(published_at, now())`);
+    const logger = createLogger('relay-idle', 'warn');
+    const kafkaProducer = createProducer(createKafka('relay-idle', brokers, logger));
+    await kafkaProducer.connect();
+    const transactions = jest.spyOn(producerSide!, 'transaction');
+    const relay = new OutboxRelay(producerSide!, kafkaProducer, { pollIntervalMs: 20, logger });
+    try {
+      relay.start();
+      // Its first pass drains (a started relay does not know the outbox is empty); the polls after it only look.
+      await eventually(() => Promise.resolve(transactions.mock.calls.length), (n) => n >= 1, { what: 'the first pass' });
+      transactions.mockClear();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(transactions).not.toHaveBeenCalled();
+      // Another process's commit, with no nudge here: the next poll finds it.
+      const other = createServiceDataSource({ url: producer!.database.url, service: 'relay-idle-other', poolSize: 1 });
+      await other.initialize();
+      const { id } = await other
+        .transaction((manager) => new OutboxWriter().append(manager, widgetCreated, { aggregateId: 'widget-other', payload: { widgetId: 'widget-other', name: 'other', priceMinor: 1 } }))
+        .finally(() => other.destroy());
+      await eventually(
+        async () => (await producerSide!.query(`SELECT published_at IS NOT NULL AS done FROM platform_outbox WHERE event_id = $1`, [id]))[0]?.done === true,
+        (done) => done,
+        { what: 'the other process’s event published by a poll' },
+      );
+      expect(transactions).toHaveBeenCalled();
+    } finally {
+      transactions.mockRestore();
+      await relay.stop();
+      await kafkaProducer.disconnect();
+    }
+  });
+});

@@ -132,23 +132,38 @@ export class OutboxRelay {
     });
   }
 
+  /** Whether any event waits: one indexed read, no transaction (what an idle poll costs). */
+  private async anyPending(): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM platform_outbox WHERE published_at IS NULL LIMIT 1`);
+    return rows.length > 0;
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
+    // A pass the poll timer started looks first (most find nothing: one read instead of a
+    // transaction's three round trips, in every service, ten times a second); a nudged pass, or
+    // one that follows a full batch, drains at once.
+    let byTimer = false;
     while (this.running) {
       let published = 0;
+      const look = byTimer && !this.nudged;
       this.nudged = false;
       try {
-        published = await this.drainOnce();
+        published = look && !(await this.anyPending()) ? 0 : await this.drainOnce();
         failures = 0;
       } catch (error) {
         failures += 1;
         this.options.logger.error({ err: error, failures }, 'outbox relay pass failed; will retry');
       }
+      byTimer = false;
       if (published >= this.batchSize || (this.nudged && failures === 0)) continue;
       // Back off exponentially while Kafka or PostgreSQL is failing, up to 10 s.
       const delay = failures > 0 ? Math.min(10_000, this.options.pollIntervalMs * 2 ** failures) : this.options.pollIntervalMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+        const timer = setTimeout(() => {
+          byTimer = true;
+          resolve();
+        }, delay);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
