@@ -73,9 +73,9 @@ export class RevealService {
   }
 
   /**
-   * Many reveals by code ids in one transaction (a caller's concurrent requests, grouped): each is
-   * its own audit record, opened or refused on its own, as if asked alone — one read of the codes,
-   * one insert of the records. A refused one reveals nothing and names no code.
+   * Many reveals by code ids at once (a caller's concurrent requests, grouped): each is its own
+   * audit record, opened or refused on its own, as if asked alone, all checked and recorded in one
+   * statement. A refused one reveals nothing and names no code.
    */
   async revealBatch(caller: string, entries: RevealBatchEntryDto[]): Promise<RevealBatchResultDto[]> {
     const total = entries.reduce((sum, entry) => sum + entry.codeIds.length, 0);
@@ -89,20 +89,19 @@ export class RevealService {
   }
 
   /**
-   * Checks, opens, then records (one statement) before anything is returned. No transaction around
-   * them: one would not hold the codes still between the check and the record either (a code
-   * refunded meanwhile is simply recorded as revealed, as it was), and it cost two round trips.
+   * Checks and records in one statement (every reveal whose codes are all sold to its buyer is
+   * recorded with its codes, the others are not), then opens the granted codes: nothing is handed
+   * out unrecorded. No transaction: one statement is atomic on its own.
    */
   private async recordBatch(caller: string, reveals: BatchedReveal[]): Promise<RevealBatchResultDto[]> {
     const manager = this.dataSource.manager;
-    await this.checkSold(manager, reveals);
+    await this.checkAndRecord(manager, caller, reveals);
     const granted = reveals.filter((r) => r.rows !== undefined);
     const keys = await this.dataKeys.keysFor(
       manager,
       granted.flatMap((r) => r.rows!.map((row) => row.batch_id)),
     );
     const opened = new Map(granted.map((r) => [r.revealId, r.rows!.map((row) => this.open(row, keys.get(row.batch_id)!))]));
-    if (granted.length > 0) await this.record(manager, caller, granted);
     return reveals.map((r) => {
       const codes = opened.get(r.revealId);
       // The audit lines: who, for whom, how many; never the codes.
@@ -115,24 +114,63 @@ export class RevealService {
     });
   }
 
-  /** Sets each reveal's rows: every listed code, sold to its buyer, in the order asked; any other id refuses that reveal. */
-  private async checkSold(manager: EntityManager, reveals: BatchedReveal[]): Promise<void> {
-    const asked = distinctIds(reveals.flatMap((r) => r.input.codeIds!)).filter(isStorableCodeId);
-    const rows: SoldCodeRow[] =
-      asked.length === 0
+  /**
+   * Sets each reveal's rows (every listed code, sold to its buyer, in the order asked; any other id
+   * refuses that reveal: no rows) and records the granted ones, reveal and codes, in one statement.
+   */
+  private async checkAndRecord(manager: EntityManager, caller: string, reveals: BatchedReveal[]): Promise<void> {
+    const idsOf = reveals.map((r) => distinctIds(r.input.codeIds!));
+    const pairs = idsOf.flatMap((ids, i) => ids.filter(isStorableCodeId).map((id) => [i, id] as const));
+    const rows: (SoldCodeRow & { reveal: number })[] =
+      pairs.length === 0
         ? []
         : await manager.query(
-            `SELECT ${SOLD_CODE_COLUMNS}
-               FROM code c JOIN reservation r ON r.id = c.reservation_id
-              WHERE c.id = ANY($1::bigint[]) AND c.status = 'allocated' AND r.status = 'committed'`,
-            [asked],
+            `WITH asked AS (
+               SELECT * FROM unnest($1::int[], $2::bigint[]) AS a(reveal, code_id)),
+             wanted AS (
+               SELECT * FROM unnest($3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::int[])
+                        AS w(reveal, id, buyer_id, actor, channel, purpose, asked_count)),
+             sold AS (
+               SELECT a.reveal, ${SOLD_CODE_COLUMNS}
+                 FROM asked a JOIN wanted w ON w.reveal = a.reveal
+                      JOIN code c ON c.id = a.code_id JOIN reservation r ON r.id = c.reservation_id
+                WHERE c.status = 'allocated' AND r.status = 'committed' AND r.buyer_id = w.buyer_id),
+             granted AS (
+               -- Every code it asked for is sold to its buyer (an id that cannot exist counts as asked, never as sold).
+               SELECT w.*, count(s.id)::int AS code_count,
+                      CASE WHEN count(DISTINCT coalesce(s.order_id::text, '')) = 1 THEN min(s.order_id::text)::uuid END AS order_id
+                 FROM wanted w JOIN sold s ON s.reveal = w.reveal
+                GROUP BY w.reveal, w.id, w.buyer_id, w.actor, w.channel, w.purpose, w.asked_count
+               HAVING count(s.id) = w.asked_count),
+             recorded AS (
+               INSERT INTO reveal (id, buyer_id, caller, actor, channel, purpose, order_id, code_count)
+               SELECT id, buyer_id, $10, actor, channel, purpose, order_id, code_count FROM granted),
+             coded AS (
+               INSERT INTO reveal_code (code_id, reveal_id) SELECT s.id::bigint, g.id FROM sold s JOIN granted g ON g.reveal = s.reveal)
+             SELECT s.* FROM sold s WHERE s.reveal IN (SELECT reveal FROM granted)`,
+            [
+              pairs.map(([i]) => i),
+              pairs.map(([, id]) => id),
+              reveals.map((_, i) => i),
+              reveals.map((r) => r.revealId),
+              reveals.map((r) => r.input.buyerId),
+              reveals.map((r) => r.input.actor ?? null),
+              reveals.map((r) => r.input.channel),
+              reveals.map((r) => r.input.purpose ?? null),
+              idsOf.map((ids) => ids.length),
+              caller,
+            ],
           );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    for (const reveal of reveals) {
-      const ids = distinctIds(reveal.input.codeIds!);
-      const sold = ids.map((id) => byId.get(id)).filter((row) => row?.buyer_id === reveal.input.buyerId);
-      reveal.rows = sold.length === ids.length ? (sold as SoldCodeRow[]) : undefined;
+    const byReveal = new Map<number, Map<string, SoldCodeRow>>();
+    for (const row of rows) {
+      const sold = byReveal.get(row.reveal) ?? new Map<string, SoldCodeRow>();
+      sold.set(row.id, row);
+      byReveal.set(row.reveal, sold);
     }
+    reveals.forEach((reveal, i) => {
+      const sold = byReveal.get(i);
+      reveal.rows = sold ? idsOf[i]!.map((id) => sold.get(id)!) : undefined;
+    });
   }
 
   /** The audit records of granted reveals (reveal, and which codes each opened), in one statement whatever their number. */
