@@ -1,18 +1,21 @@
 import { GroupCommitter } from './group-committer';
 
+/** A committer whose first flush waits until `release()`; `flushed` lists every flush's operations. */
+function gatedCommitter(options: ConstructorParameters<typeof GroupCommitter>[1], times = 1) {
+  const flushed: number[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const committer = new GroupCommitter<number, number>(async (ops) => {
+    flushed.push(ops);
+    if (flushed.length === 1) await gate;
+    return ops.map((n) => n * times);
+  }, options);
+  return { committer, flushed, release };
+}
+
 describe('GroupCommitter', () => {
   it('flushes what is submitted in one turn together, and groups what arrives during a flush into the next', async () => {
-    const flushed: number[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const committer = new GroupCommitter<number, number>(
-      async (ops) => {
-        flushed.push(ops);
-        if (flushed.length === 1) await gate;
-        return ops.map((n) => n * 10);
-      },
-      { maxBatch: 100, maxInFlight: 1 },
-    );
+    const { committer, flushed, release } = gatedCommitter({ maxBatch: 100, maxInFlight: 1 }, 10);
     const first = [1, 2].map((n) => committer.submit(n));
     // The first flush is running (and waits on the gate): these three wait for the next.
     await new Promise((resolve) => setImmediate(resolve));
@@ -64,17 +67,7 @@ describe('GroupCommitter', () => {
   });
 
   it('with gatherMs, a second flush in flight waits for more operations instead of leaving with the first', async () => {
-    const flushed: number[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const committer = new GroupCommitter<number, number>(
-      async (ops) => {
-        flushed.push(ops);
-        if (flushed.length === 1) await gate;
-        return ops;
-      },
-      { maxBatch: 100, maxInFlight: 2, gatherMs: 20 },
-    );
+    const { committer, flushed, release } = gatedCommitter({ maxBatch: 100, maxInFlight: 2, gatherMs: 20 });
     const first = committer.submit(1);
     await new Promise((resolve) => setImmediate(resolve));
     // One flush runs: a slot is free, but the next flush gathers for 20 ms.
