@@ -66,13 +66,15 @@ describe('GroupCommitter', () => {
     expect(await Promise.all(pending)).toEqual([1, 2]);
   });
 
-  it('with gatherMs, a second flush in flight waits for more operations instead of leaving with the first', async () => {
-    const { committer, flushed, release } = gatedCommitter({ maxBatch: 100, maxInFlight: 2, gatherMs: 20 });
+  it('with gatherMs, a second flush in flight waits for more operations (here until its batch is full) instead of leaving with the first', async () => {
+    // A gather far longer than the test: only a full batch (3) can make the second flush leave.
+    const { committer, flushed, release } = gatedCommitter({ maxBatch: 3, maxInFlight: 2, gatherMs: 60_000 });
     const first = committer.submit(1);
     await new Promise((resolve) => setImmediate(resolve));
-    // One flush runs: a slot is free, but the next flush gathers for 20 ms.
+    // One flush runs: a slot is free, but the next flush gathers.
     const later = [committer.submit(2)];
     await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toEqual([[1]]);
     later.push(committer.submit(3), committer.submit(4));
     expect(await Promise.all(later)).toEqual([2, 3, 4]);
     expect(flushed).toEqual([[1], [2, 3, 4]]);
