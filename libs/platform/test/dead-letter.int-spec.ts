@@ -15,6 +15,7 @@ import {
 } from '@kami/testing';
 // Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
 import { EventConsumer } from '../src/kafka/event-consumer';
+import { OutboxWriter } from '../src/kafka/outbox-writer';
 import { createKafka, createProducer } from '../src/kafka/kafka-client';
 import { WIDGET_CREATED, widgetCreatedEvent, type WidgetCreatedPayload } from './fixtures/widget-events';
 import { testDataSource } from './fixtures/test-data-source';
@@ -46,6 +47,9 @@ describe.each([
   let consumer: EventConsumer | undefined;
   /** Handler invocations per widget id (successful or not). */
   const attempts = new Map<string, number>();
+  /** What each commit told the relay: whether it may have appended to the outbox. */
+  const nudges: boolean[] = [];
+  const outbox = new OutboxWriter();
 
   const applied = async (): Promise<{ event_id: string; widget_id: string }[]> =>
     dataSource!.query(`SELECT event_id, widget_id FROM widget_applied ORDER BY widget_id, event_id`);
@@ -74,15 +78,19 @@ describe.each([
       batched,
       retryDelayMs: 20,
       maxRetryDelayMs: 100,
+      onApplied: (appended) => nudges.push(appended),
       subscriptions: [
         {
           events: [widgetCreated],
+          // Widgets of the competition are not this consumer's business.
+          when: (payload) => (payload as WidgetCreatedPayload).name !== 'Competitor',
           handler: async (event, context) => {
             const payload = event.payload as WidgetCreatedPayload;
             const attempt = (attempts.get(payload.widgetId) ?? 0) + 1;
             attempts.set(payload.widgetId, attempt);
             // The effect is written before failing: a failed attempt must leave nothing behind.
             await context.manager.query(`INSERT INTO widget_applied (event_id, widget_id) VALUES ($1, $2)`, [event.id, payload.widgetId]);
+            if (payload.name === 'Announced') await outbox.append(context.manager, widgetCreated, { aggregateId: payload.widgetId, payload: { ...payload, widgetId: `${payload.widgetId}-echo` } });
             if (payload.name === 'always fails') throw new Error('warehouse system unreachable');
             if (payload.name === 'fails twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
           },
@@ -171,5 +179,27 @@ describe.each([
     ]);
     if (batched) expect(Number(transactions[0]!.n)).toBeLessThanOrEqual(5);
     else expect(Number(transactions[0]!.n)).toBe(events.length);
+  });
+
+  it('skips what its subscription declines without a transaction, and asks the relay for a pass only after an event was appended', async () => {
+    const theirs = envelope(WIDGET_CREATED, 'w-when-1-theirs', { widgetId: 'w-when-1-theirs', name: 'Competitor', priceMinor: 100 });
+    const quiet = envelope(WIDGET_CREATED, 'w-when-2-quiet', { widgetId: 'w-when-2-quiet', name: 'Quiet', priceMinor: 100 });
+    const before = nudges.length;
+    await rawProducer!.send({ topic, messages: [theirs, quiet].map((m) => ({ key: 'when', value: m.value })) });
+    await eventually(async () => nudges.length, (n) => n > before, { what: 'the quiet widget applied' });
+    // One commit (the declined widget is no commit of its own), and it wrote no event: the relay is not asked for a pass.
+    expect(nudges.slice(before)).toEqual([false]);
+
+    const announced = envelope(WIDGET_CREATED, 'w-when-3-announced', { widgetId: 'w-when-3-announced', name: 'Announced', priceMinor: 100 });
+    await rawProducer!.send({ topic, messages: [{ key: 'when', value: announced.value }] });
+    await eventually(async () => nudges.length, (n) => n > before + 1, { what: 'the announced widget applied' });
+    expect(nudges.slice(before)).toEqual([false, true]);
+    const pending: { n: string }[] = await dataSource!.query(`SELECT count(*) AS n FROM platform_outbox WHERE message_key = 'w-when-3-announced'`);
+    expect(Number(pending[0]!.n)).toBe(1);
+
+    // The declined widget left no effect and no inbox row.
+    expect((await applied()).some((r) => r.widget_id === 'w-when-1-theirs')).toBe(false);
+    const inbox: unknown[] = await dataSource!.query(`SELECT 1 FROM platform_inbox WHERE consumer = $1 AND event_id = $2`, [groupId, theirs.id]);
+    expect(inbox).toEqual([]);
   });
 });

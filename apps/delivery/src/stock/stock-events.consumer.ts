@@ -2,7 +2,6 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   OrderCancelled,
   OrderDelivered,
-  OrderPlaced,
   RestockPlaced,
   RestockRefused,
   type EventEnvelope,
@@ -34,15 +33,15 @@ export class StockEventsConsumer implements OnModuleInit {
       { events: [RestockRefused], handler: (e, { manager }) => this.restock.refused(manager, (e as EventEnvelope<RestockRefusedPayload>).payload) },
       {
         events: [OrderDelivered],
+        // Orders delivered for download or pull are not stock: no transaction for them.
+        when: (order) => (order as OrderDeliveredPayload).fulfilment === 'stock',
         handler: async (e, { manager }) => {
           const order = (e as EventEnvelope<OrderDeliveredPayload>).payload;
-          if (order.fulfilment !== 'stock') return;
           await this.restock.orderEnded(manager, order.orderId, 'delivered');
           await this.levels.rearm(manager, order.buyerId, [...new Set(order.lines.map((l) => l.productId))]);
         },
       },
-      // Placed orders share the topic; only cancellations matter here (a type not subscribed would be dead-lettered).
-      { events: [OrderPlaced], handler: () => Promise.resolve() },
+      // Placed orders share the topic and are skipped unread: only cancellations matter here.
       { events: [OrderCancelled], handler: (e, { manager }) => this.restock.orderEnded(manager, (e as EventEnvelope<OrderCancelledPayload>).payload.orderId, 'cancelled') },
     ]);
   }

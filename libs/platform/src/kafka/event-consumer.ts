@@ -5,6 +5,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { inSpan } from '@kami/tracing';
 import { ALL_EVENTS, deadLetterTopicOf, validateEvent, type EventDefinition, type EventEnvelope } from '@kami/contracts';
 import { consumedEvents } from '../metrics/metrics';
+import { appendedToOutbox } from './outbox-writer';
 
 export interface EventContext {
   /** The transaction the inbox record lives in: write the handler's effect through it. */
@@ -26,6 +27,11 @@ export type EventHandler<P extends object = object> = (envelope: EventEnvelope<P
 export interface EventSubscription<P extends object = object> {
   events: readonly EventDefinition<P>[];
   handler: EventHandler<P>;
+  /**
+   * Which of these events concern this consumer, read from the validated payload. The others are
+   * ignored without a transaction or an inbox row: having no effect, they need no deduplication.
+   */
+  when?: (payload: P) => boolean;
 }
 
 export interface EventConsumerOptions {
@@ -45,8 +51,12 @@ export interface EventConsumerOptions {
   fromBeginning?: boolean;
   /** Put before every topic name on the wire (KAFKA_TOPIC_PREFIX): subscriptions and dead letters use it. */
   topicPrefix?: string;
-  /** Called after an event's effect committed (the service's outbox relay is nudged: what the handler wrote goes out now, not at the next poll). */
-  onApplied?: () => void;
+  /**
+   * Called after events' effects committed, with whether they may have appended to the outbox
+   * (through the context's manager, or in an after-commit action): the service's relay is then
+   * nudged, so what the handler wrote goes out now, not at the next poll.
+   */
+  onApplied?: (appendedToOutbox: boolean) => void;
   /**
    * Apply the events waiting on a partition (up to MAX_EVENTS_PER_TRANSACTION) in one transaction:
    * one inbox insert and one commit for all, handlers in partition order. If that transaction
@@ -190,6 +200,7 @@ export class EventConsumer {
     logger: PinoLogger,
   ): Promise<void> {
     const committed: (() => Promise<void>)[] = [];
+    let appended = false;
     const outcomes = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome[]> => {
       const inserted: { event_id: string }[] = await manager.query(
         `INSERT INTO platform_inbox (event_id, consumer, event_type) SELECT id, $2, type FROM unnest($1::uuid[], $3::text[]) AS e(id, type)
@@ -215,12 +226,13 @@ export class EventConsumer {
         );
         outcomes.push('applied');
       }
+      appended = appendedToOutbox(manager);
       return outcomes;
     });
     for (const action of committed) {
       await action().catch((error: unknown) => logger.warn({ err: error }, 'an after-commit action failed'));
     }
-    if (outcomes.includes('applied')) this.options.onApplied?.();
+    if (outcomes.includes('applied')) this.options.onApplied?.(appended || committed.length > 0);
     for (const outcome of outcomes) consumedEvents.inc({ consumer: this.options.groupId, topic, outcome });
   }
 
@@ -315,7 +327,12 @@ export class EventConsumer {
     if (!validated.ok) return { kind: 'refused', reason: validated.reason };
     const envelope = validated.envelope;
     // validateEvent only accepts types of this topic's subscriptions, so one always matches.
-    return { kind: 'event', envelope, subscription: subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))! };
+    const subscription = subscriptions.find((s) => s.events.some((d) => d.type === envelope.type))!;
+    if (subscription.when && !subscription.when(envelope.payload)) {
+      consumedEvents.inc({ consumer: this.options.groupId, topic, outcome: 'ignored' });
+      return { kind: 'ignored' };
+    }
+    return { kind: 'event', envelope, subscription };
   }
 
   private async applyOnce(
@@ -324,6 +341,7 @@ export class EventConsumer {
     where: Omit<EventContext, 'manager' | 'afterCommit'>,
   ): Promise<HandleOutcome> {
     const committed: (() => Promise<void>)[] = [];
+    let appended = false;
     const outcome = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome> => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO platform_inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
@@ -332,12 +350,13 @@ export class EventConsumer {
       );
       if (inserted.length === 0) return 'duplicate';
       await subscription.handler(envelope, { ...where, manager, afterCommit: (action) => committed.push(action) });
+      appended = appendedToOutbox(manager);
       return 'applied';
     });
     for (const action of committed) {
       await action().catch((error: unknown) => where.logger.warn({ err: error }, 'an after-commit action failed'));
     }
-    if (outcome === 'applied') this.options.onApplied?.();
+    if (outcome === 'applied') this.options.onApplied?.(appended || committed.length > 0);
     consumedEvents.inc({ consumer: this.options.groupId, topic: where.topic, outcome });
     if (outcome === 'duplicate') where.logger.info('event already handled; ignored');
     return outcome;

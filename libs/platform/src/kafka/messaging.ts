@@ -60,7 +60,10 @@ export class Messaging {
       logger: this.options.logger.child({ component: 'consumer', consumer: name }),
       maxAttempts: this.options.consumerMaxAttempts,
       // A saga step's events go out as soon as it commits: each hop would otherwise wait for a poll.
-      onApplied: () => this.relay.nudge(),
+      // A step that wrote no event costs the outbox nothing.
+      onApplied: (appended) => {
+        if (appended) this.relay.nudge();
+      },
       topicPrefix: this.options.topicPrefix,
       batched: options.batched,
     });

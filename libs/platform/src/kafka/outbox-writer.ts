@@ -14,6 +14,17 @@ export interface OutboxEventInput<P extends object> {
   occurredAt?: Date;
 }
 
+/** The query runner's user data: the writer marks a transaction that appended an event. */
+type RunnerData = { outboxAppended?: boolean };
+
+/**
+ * Whether this transaction appended an event to the outbox: only then is the relay worth a pass
+ * after it commits (a consumer that wrote nothing must not cost the outbox a transaction).
+ */
+export function appendedToOutbox(manager: EntityManager): boolean {
+  return (manager.queryRunner?.data as RunnerData | undefined)?.outboxAppended === true;
+}
+
 export class InvalidEventPayloadError extends Error {
   constructor(type: string, problems: string[]) {
     super(`refusing to write an invalid ${type} event: ${problems.join('; ')}`);
@@ -54,6 +65,7 @@ export class OutboxWriter {
        ON CONFLICT (event_id) DO NOTHING`,
       [envelope.id, definition.topic, input.aggregateId, definition.type, JSON.stringify(envelope), trace.traceparent ? JSON.stringify(trace) : null],
     );
+    (manager.queryRunner.data as RunnerData).outboxAppended = true;
     return envelope;
   }
 }
