@@ -78,7 +78,8 @@ export class WebhookEventsConsumer implements OnModuleInit {
       { events: [OrderDelivered], handler: (e, { manager }) => this.delivered(manager, e as EventEnvelope<OrderDeliveredPayload>) },
       { events: [OrderCancelled], handler: (e, { manager }) => this.cancelled(manager, e as EventEnvelope<OrderCancelledPayload>) },
       { events: [PurchasedStockLow], handler: (e, { manager }) => this.stockLow(manager, e as EventEnvelope<PurchasedStockLowPayload>) },
-    ]);
+      // Every handler works through the consumer's manager: the events waiting on a partition share one transaction.
+    ], { batched: true });
   }
 
   async placed(manager: EntityManager, event: EventEnvelope<OrderPlacedPayload>): Promise<void> {
