@@ -1,8 +1,9 @@
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopicOf, type EventEnvelope } from '@kami/contracts';
 // Imported by path: the package index pulls in NestJS, which jest (CJS, Node 20) cannot load.
-import { OutboxWriter } from '../src/kafka/outbox-writer';
+import { eventsAppendedIn, OutboxWriter } from '../src/kafka/outbox-writer';
 import { OutboxRelay } from '../src/kafka/outbox-relay';
 import { createKafka, createProducer } from '../src/kafka/kafka-client';
 import { createServiceDataSource } from '../src/database/data-source';
@@ -242,4 +243,64 @@ describe('outbox relay → Kafka → event consumer (separate processes)', () =>
       await kafkaProducer.disconnect();
     }
   });
+
+  it('publishes the events of a transaction as soon as it commits, with no pass over the outbox, and leaves them to a pass when Kafka refuses them', async () => {
+    await producerSide!.query(`UPDATE platform_outbox SET published_at = coalesce(published_at, now())`);
+    const writer = new OutboxWriter();
+    /** Commits one widget's event and returns what the transaction appended, as a consumer or a service hands it to its relay. */
+    const commit = async (widgetId: string) => {
+      let appended: ReturnType<typeof eventsAppendedIn> = [];
+      const envelope = await producerSide!.transaction(async (manager) => {
+        const written = await writer.append(manager, widgetCreated, { aggregateId: widgetId, payload: { widgetId, name: widgetId, priceMinor: 1 } });
+        appended = eventsAppendedIn(manager);
+        return written;
+      });
+      return { envelope, appended };
+    };
+    const published = async (id: string) => (await producerSide!.query(`SELECT published_at IS NOT NULL AS done FROM platform_outbox WHERE event_id = $1`, [id]))[0]?.done === true;
+    const onTopic = async (id: string) => (await readTopic(kafka, topic)).filter((m) => header(m, 'event-id') === id).length;
+
+    const logger = createLogger('relay-at-once', 'silent');
+    const kafkaProducer = createProducer(createKafka('relay-at-once', brokers, logger));
+    await kafkaProducer.connect();
+    const transactions = jest.spyOn(producerSide!, 'transaction');
+    // It polls once an hour: only publishing at once can make an event go within this test.
+    const relay = new OutboxRelay(producerSide!, kafkaProducer, { pollIntervalMs: 3_600_000, logger });
+    // Not connected yet: Kafka refuses what this one sends until it is.
+    const refusedProducer = createProducer(createKafka('relay-refused', brokers, logger));
+    const warnings: string[] = [];
+    const refused = new OutboxRelay(producerSide!, refusedProducer, { pollIntervalMs: 20, logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }) });
+    try {
+      relay.start();
+      // Its first pass (a started relay does not know the outbox is empty).
+      await eventually(() => Promise.resolve(transactions.mock.calls.length), (n) => n >= 1, { what: 'the first pass' });
+      transactions.mockClear();
+
+      const quick = await commit('widget-at-once');
+      expect(quick.appended.map((e) => e.event_id)).toEqual([quick.envelope.id]);
+      transactions.mockClear();
+      relay.publishCommitted(quick.appended);
+      await eventually(() => published(quick.envelope.id), (done) => done, { what: 'the committed event published at once' });
+      expect(await onTopic(quick.envelope.id)).toBe(1);
+      // No transaction over the outbox: the event was sent as committed, then marked.
+      expect(transactions).not.toHaveBeenCalled();
+      await relay.stop();
+
+      // Kafka refuses: the event stays pending, and the relay's passes publish it once Kafka takes it.
+      refused.start();
+      const slow = await commit('widget-refused');
+      refused.publishCommitted(slow.appended);
+      await eventually(() => Promise.resolve(warnings.join('')), (text) => text.includes('publishing committed events failed'), { what: 'Kafka to refuse the committed event' });
+      expect(await published(slow.envelope.id)).toBe(false);
+      expect(await onTopic(slow.envelope.id)).toBe(0);
+      await refusedProducer.connect();
+      await eventually(() => published(slow.envelope.id), (done) => done, { timeoutMs: 45_000, what: 'the refused event published by a pass once Kafka took it' });
+      expect(await onTopic(slow.envelope.id)).toBeGreaterThanOrEqual(1);
+    } finally {
+      transactions.mockRestore();
+      await relay.stop();
+      await refused.stop();
+      await Promise.allSettled([kafkaProducer.disconnect(), refusedProducer.disconnect()]);
+    }
+  }, 90_000);
 });

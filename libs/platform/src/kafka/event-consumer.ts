@@ -5,7 +5,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { inSpan } from '@kami/tracing';
 import { ALL_EVENTS, deadLetterTopicOf, validateEvent, type EventDefinition, type EventEnvelope } from '@kami/contracts';
 import { consumedEvents } from '../metrics/metrics';
-import { appendedToOutbox } from './outbox-writer';
+import type { OutboxRow } from './outbox-relay';
+import { eventsAppendedIn } from './outbox-writer';
 
 export interface EventContext {
   /** The transaction the inbox record lives in: write the handler's effect through it. */
@@ -52,11 +53,11 @@ export interface EventConsumerOptions {
   /** Put before every topic name on the wire (KAFKA_TOPIC_PREFIX): subscriptions and dead letters use it. */
   topicPrefix?: string;
   /**
-   * Called after events' effects committed, with whether they may have appended to the outbox
-   * (through the context's manager, or in an after-commit action): the service's relay is then
-   * nudged, so what the handler wrote goes out now, not at the next poll.
+   * Called after events' effects committed, with the events the handlers appended through the
+   * context's manager (the service's relay publishes them at once) and whether after-commit
+   * actions ran (they may have appended in transactions of their own: the relay is nudged).
    */
-  onApplied?: (appendedToOutbox: boolean) => void;
+  onApplied?: (committed: { events: readonly OutboxRow[]; afterCommitRan: boolean }) => void;
   /**
    * Apply the events waiting on a partition (up to MAX_EVENTS_PER_TRANSACTION) in one transaction:
    * one inbox insert and one commit for all, handlers in partition order. If that transaction
@@ -200,7 +201,7 @@ export class EventConsumer {
     logger: PinoLogger,
   ): Promise<void> {
     const committed: (() => Promise<void>)[] = [];
-    let appended = false;
+    let appended: OutboxRow[] = [];
     const outcomes = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome[]> => {
       const inserted: { event_id: string }[] = await manager.query(
         `INSERT INTO platform_inbox (event_id, consumer, event_type) SELECT id, $2, type FROM unnest($1::uuid[], $3::text[]) AS e(id, type)
@@ -226,13 +227,13 @@ export class EventConsumer {
         );
         outcomes.push('applied');
       }
-      appended = appendedToOutbox(manager);
+      appended = eventsAppendedIn(manager);
       return outcomes;
     });
     for (const action of committed) {
       await action().catch((error: unknown) => logger.warn({ err: error }, 'an after-commit action failed'));
     }
-    if (outcomes.includes('applied')) this.options.onApplied?.(appended || committed.length > 0);
+    if (outcomes.includes('applied')) this.options.onApplied?.({ events: appended, afterCommitRan: committed.length > 0 });
     for (const outcome of outcomes) consumedEvents.inc({ consumer: this.options.groupId, topic, outcome });
   }
 
@@ -341,7 +342,7 @@ export class EventConsumer {
     where: Omit<EventContext, 'manager' | 'afterCommit'>,
   ): Promise<HandleOutcome> {
     const committed: (() => Promise<void>)[] = [];
-    let appended = false;
+    let appended: OutboxRow[] = [];
     const outcome = await this.options.dataSource.transaction(async (manager): Promise<HandleOutcome> => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO platform_inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
@@ -350,13 +351,13 @@ export class EventConsumer {
       );
       if (inserted.length === 0) return 'duplicate';
       await subscription.handler(envelope, { ...where, manager, afterCommit: (action) => committed.push(action) });
-      appended = appendedToOutbox(manager);
+      appended = eventsAppendedIn(manager);
       return 'applied';
     });
     for (const action of committed) {
       await action().catch((error: unknown) => where.logger.warn({ err: error }, 'an after-commit action failed'));
     }
-    if (outcome === 'applied') this.options.onApplied?.(appended || committed.length > 0);
+    if (outcome === 'applied') this.options.onApplied?.({ events: appended, afterCommitRan: committed.length > 0 });
     consumedEvents.inc({ consumer: this.options.groupId, topic: where.topic, outcome });
     if (outcome === 'duplicate') where.logger.info('event already handled; ignored');
     return outcome;

@@ -61,8 +61,9 @@ export class Messaging {
       maxAttempts: this.options.consumerMaxAttempts,
       // A saga step's events go out as soon as it commits: each hop would otherwise wait for a poll.
       // A step that wrote no event costs the outbox nothing.
-      onApplied: (appended) => {
-        if (appended) this.relay.nudge();
+      onApplied: ({ events, afterCommitRan }) => {
+        this.relay.publishCommitted(events);
+        if (afterCommitRan) this.relay.nudge();
       },
       topicPrefix: this.options.topicPrefix,
       batched: options.batched,

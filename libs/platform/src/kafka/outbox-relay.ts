@@ -2,9 +2,11 @@ import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Logger as PinoLogger } from 'pino';
 import { beginSpan } from '@kami/tracing';
+import { GroupCommitter } from '../concurrency/group-committer';
 import { outboxPublished } from '../metrics/metrics';
 
-interface OutboxRow {
+/** An outbox row as the relay publishes it. */
+export interface OutboxRow {
   seq: string;
   event_id: string;
   topic: string;
@@ -35,6 +37,10 @@ export interface OutboxRelayOptions {
  * with several relays, batches may interleave, so consumers must not assume strict order across
  * events (they are idempotent, and state transitions are guarded). A topic that cannot be
  * published to stalls the whole outbox until it can: that is deliberate, nothing is skipped.
+ *
+ * Events a transaction of this process appended are published as soon as it commits
+ * (publishCommitted), without waiting for a pass; the passes (polls and nudges) publish the rest:
+ * other processes' events, and any that could not go at once.
  */
 export class OutboxRelay {
   private running = false;
@@ -43,6 +49,15 @@ export class OutboxRelay {
   /** A nudge arrived while a pass was running: that pass may have missed its rows, so run another at once. */
   private nudged = false;
   private readonly batchSize: number;
+  /**
+   * Events published right after their transaction committed (publishCommitted), one group at a
+   * time so they reach Kafka in the order they committed; their seqs, while queued or sending,
+   * are left alone by the relay's passes.
+   */
+  private readonly committed: GroupCommitter<OutboxRow, void>;
+  private readonly publishingNow = new Set<string>();
+  /** Cleared when publishing at once failed: until a pass succeeds, committed events wait for it. */
+  private publishAtOnce = true;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,6 +65,7 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 200;
+    this.committed = new GroupCommitter((rows) => this.publishGroup(rows), { maxBatch: this.batchSize, maxInFlight: 1 });
   }
 
   start(): void {
@@ -68,12 +84,33 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /**
+   * Publishes the events a transaction appended (eventsAppendedIn), once it has committed: no
+   * pass over the outbox, one statement to mark them published. The outbox stays the truth: if
+   * this fails, or the process dies first, they are still pending and a pass publishes them (at
+   * least once: consumers' inboxes drop a copy). Events committed in order reach Kafka in order.
+   */
+  publishCommitted(rows: readonly OutboxRow[]): void {
+    if (rows.length === 0) return;
+    if (!this.running || !this.publishAtOnce) {
+      this.nudge();
+      return;
+    }
+    for (const row of rows) {
+      this.publishingNow.add(row.seq);
+      // Failures are handled by publishGroup; a refusal (closing) leaves the row to the final pass.
+      this.committed.submit(row).catch(() => this.publishingNow.delete(row.seq));
+    }
+  }
+
   /** Stops polling, then publishes whatever is still pending so a clean shutdown leaves nothing behind. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.committed.close();
+    this.publishingNow.clear();
     try {
       while ((await this.drainOnce()) > 0) {
         /* flush until empty */
@@ -85,51 +122,72 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many events it published. */
   async drainOnce(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    const published = await this.dataSource.transaction(async (manager) => {
       const rows: OutboxRow[] = await manager.query(
         `SELECT seq, event_id, topic, message_key, event_type, envelope, trace_headers
            FROM platform_outbox
-          WHERE published_at IS NULL
+          WHERE published_at IS NULL AND seq <> ALL($2::bigint[])
           ORDER BY seq
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
+        [this.batchSize, [...this.publishingNow]],
       );
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, OutboxRow[]>();
-      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-      // One producer span per event, in the trace of the transaction that appended it.
-      const spans = new Map(rows.map((row) => [row.seq, beginSpan(`${row.topic} publish`, 'producer', row.trace_headers, { 'messaging.system': 'kafka', 'messaging.destination.name': row.topic, 'messaging.message.id': row.event_id })]));
-      try {
-        await this.producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic.entries()].map(([topic, topicRows]) => ({
-            topic: `${this.options.topicPrefix ?? ''}${topic}`,
-            messages: topicRows.map((row) => ({
-              key: row.message_key,
-              value: JSON.stringify(row.envelope),
-              headers: {
-                'event-id': row.event_id,
-                'event-type': row.event_type,
-                ...(row.envelope.traceId ? { 'trace-id': row.envelope.traceId } : {}),
-                ...spans.get(row.seq)!.headers,
-              },
-            })),
-          })),
-        });
-      } catch (error) {
-        for (const span of spans.values()) span.end(true);
-        throw error;
-      }
-      for (const span of spans.values()) span.end();
-      const ids = rows.map((r) => r.event_id);
-      await this.options.afterPublish?.(ids);
-      await manager.query(`UPDATE platform_outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-        rows.map((r) => r.seq),
-      ]);
-      for (const [topic, topicRows] of byTopic) outboxPublished.inc({ topic }, topicRows.length);
+      await this.send(rows);
+      // Kafka takes events again: committed ones may go at once again.
+      this.publishAtOnce = true;
+      await manager.query(`UPDATE platform_outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
       return rows.length;
     });
+    return published;
+  }
+
+  /** One group of committed events, published at once (see publishCommitted). */
+  private async publishGroup(rows: OutboxRow[]): Promise<void[]> {
+    try {
+      await this.send(rows);
+      await this.dataSource.query(`UPDATE platform_outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL`, [rows.map((r) => r.seq)]);
+    } catch (error) {
+      // Still pending in the outbox: the relay's passes take over, with their backoff.
+      this.publishAtOnce = false;
+      this.options.logger.warn({ err: error, events: rows.length }, 'publishing committed events failed; the relay will');
+      this.nudge();
+    } finally {
+      for (const row of rows) this.publishingNow.delete(row.seq);
+    }
+    return rows.map(() => undefined);
+  }
+
+  /** Sends rows to Kafka under one producer span each, then runs the afterPublish hook. */
+  private async send(rows: OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    // One producer span per event, in the trace of the transaction that appended it.
+    const spans = new Map(rows.map((row) => [row.seq, beginSpan(`${row.topic} publish`, 'producer', row.trace_headers, { 'messaging.system': 'kafka', 'messaging.destination.name': row.topic, 'messaging.message.id': row.event_id })]));
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic.entries()].map(([topic, topicRows]) => ({
+          topic: `${this.options.topicPrefix ?? ''}${topic}`,
+          messages: topicRows.map((row) => ({
+            key: row.message_key,
+            value: JSON.stringify(row.envelope),
+            headers: {
+              'event-id': row.event_id,
+              'event-type': row.event_type,
+              ...(row.envelope.traceId ? { 'trace-id': row.envelope.traceId } : {}),
+              ...spans.get(row.seq)!.headers,
+            },
+          })),
+        })),
+      });
+    } catch (error) {
+      for (const span of spans.values()) span.end(true);
+      throw error;
+    }
+    for (const span of spans.values()) span.end();
+    await this.options.afterPublish?.(rows.map((r) => r.event_id));
+    for (const [topic, topicRows] of byTopic) outboxPublished.inc({ topic }, topicRows.length);
   }
 
   /** Whether any event waits: one indexed read, no transaction (what an idle poll costs). */

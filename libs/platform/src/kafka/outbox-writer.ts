@@ -4,6 +4,7 @@ import { validateSync } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import { describeValidationErrors, type EventDefinition, type EventEnvelope } from '@kami/contracts';
 import { currentTraceHeaders } from '@kami/tracing';
+import type { OutboxRow } from './outbox-relay';
 
 export interface OutboxEventInput<P extends object> {
   aggregateId: string;
@@ -14,15 +15,16 @@ export interface OutboxEventInput<P extends object> {
   occurredAt?: Date;
 }
 
-/** The query runner's user data: the writer marks a transaction that appended an event. */
-type RunnerData = { outboxAppended?: boolean };
+/** The query runner's user data: the writer keeps there the events a transaction appended. */
+type RunnerData = { outboxEvents?: OutboxRow[] };
 
 /**
- * Whether this transaction appended an event to the outbox: only then is the relay worth a pass
- * after it commits (a consumer that wrote nothing must not cost the outbox a transaction).
+ * The events this transaction appended to the outbox (read it before the transaction ends). Once
+ * it has committed, the relay publishes them at once (OutboxRelay.publishCommitted); a
+ * transaction that appended nothing costs the outbox nothing.
  */
-export function appendedToOutbox(manager: EntityManager): boolean {
-  return (manager.queryRunner?.data as RunnerData | undefined)?.outboxAppended === true;
+export function eventsAppendedIn(manager: EntityManager): OutboxRow[] {
+  return (manager.queryRunner?.data as RunnerData | undefined)?.outboxEvents ?? [];
 }
 
 export class InvalidEventPayloadError extends Error {
@@ -59,13 +61,26 @@ export class OutboxWriter {
     };
     // The trace this transaction runs in goes with the event: its consumer continues it.
     const trace = currentTraceHeaders();
-    await manager.query(
+    const traceHeaders = trace.traceparent ? trace : null;
+    const inserted: { seq: string }[] = await manager.query(
       `INSERT INTO platform_outbox (event_id, topic, message_key, event_type, envelope, trace_headers)
        VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [envelope.id, definition.topic, input.aggregateId, definition.type, JSON.stringify(envelope), trace.traceparent ? JSON.stringify(trace) : null],
+       ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
+      [envelope.id, definition.topic, input.aggregateId, definition.type, JSON.stringify(envelope), traceHeaders ? JSON.stringify(traceHeaders) : null],
     );
-    (manager.queryRunner.data as RunnerData).outboxAppended = true;
+    // An event already in the outbox (a fixed id appended twice) is not this transaction's to publish.
+    if (inserted[0]) {
+      const data = manager.queryRunner.data as RunnerData;
+      (data.outboxEvents ??= []).push({
+        seq: String(inserted[0].seq),
+        event_id: envelope.id,
+        topic: definition.topic,
+        message_key: input.aggregateId,
+        event_type: definition.type,
+        envelope: envelope as unknown as OutboxRow['envelope'],
+        trace_headers: traceHeaders,
+      });
+    }
     return envelope;
   }
 }
