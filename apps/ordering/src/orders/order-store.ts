@@ -66,6 +66,46 @@ interface OrderRow {
   updated_at: Date;
 }
 
+interface LineRow {
+  id: string; order_id: string; request_index: number; product_id: string; offer_id: string; supplier_id: string; quantity: number;
+  unit_price: string; line_total: string; max_unit_price: string | null; allocated: number; failed: boolean;
+}
+
+/** A transition as read; `at` is a Date from a column, text from JSON. */
+interface TransitionRow { from_status: OrderStatus | null; to_status: OrderStatus; reason: string | null; event_id: string | null; at: Date | string }
+
+function toRecord(r: OrderRow, lines: LineRow[]): OrderRecord {
+  return {
+    id: r.id,
+    buyerId: r.buyer_id,
+    status: r.status,
+    statusReason: r.status_reason,
+    currency: r.currency,
+    total: Number(r.total),
+    fulfilment: r.fulfilment,
+    externalRef: r.external_ref,
+    idempotencyKey: r.idempotency_key,
+    requestFingerprint: r.request_fingerprint,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    lines: lines.map((l) => ({
+      id: l.id,
+      requestIndex: l.request_index,
+      productId: l.product_id,
+      offerId: l.offer_id,
+      supplierId: l.supplier_id,
+      quantity: l.quantity,
+      unitPrice: Number(l.unit_price),
+      lineTotal: Number(l.line_total),
+      maxUnitPrice: l.max_unit_price === null ? null : Number(l.max_unit_price),
+      allocated: l.allocated,
+      failed: l.failed,
+    })),
+  };
+}
+
+const toTransition = (t: TransitionRow): TransitionRecord => ({ from: t.from_status, to: t.to_status, reason: t.reason, eventId: t.event_id, at: new Date(t.at).toISOString() });
+
 const ORDER_COLUMNS = `id, buyer_id, status, status_reason, currency, total::text AS total, fulfilment, external_ref, idempotency_key, request_fingerprint, created_at, updated_at`;
 
 /** A uuid derived from a name (stable across retries and redeliveries), shaped as a version-4 uuid. */
@@ -83,16 +123,23 @@ export class OrderStore {
     private readonly statusWatch: OrderStatusWatch,
   ) {}
 
-  async insert(manager: EntityManager, order: Omit<OrderRecord, 'status' | 'statusReason' | 'createdAt' | 'updatedAt' | 'transitions'>, placedEventId: string): Promise<void> {
-    await manager.query(
-      `INSERT INTO purchase_order (id, buyer_id, status, currency, total, fulfilment, external_ref, idempotency_key, request_fingerprint)
-       VALUES ($1, $2, 'placed', $3, $4, $5, $6, $7, $8)`,
-      [order.id, order.buyerId, order.currency, order.total, order.fulfilment, order.externalRef, order.idempotencyKey, order.requestFingerprint],
-    );
-    await manager.query(
-      `INSERT INTO order_line (id, order_id, position, request_index, product_id, offer_id, supplier_id, quantity, unit_price, line_total, max_unit_price)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[])`,
+  /**
+   * Stores a placed order, its lines and its first transition in one statement, and returns it as
+   * find() would read it back (without the read).
+   */
+  async insert(manager: EntityManager, order: Omit<OrderRecord, 'status' | 'statusReason' | 'createdAt' | 'updatedAt' | 'transitions'>, placedEventId: string): Promise<OrderRecord> {
+    const rows: { created_at: Date; updated_at: Date; at: Date }[] = await manager.query(
+      `WITH placed AS (
+         INSERT INTO purchase_order (id, buyer_id, status, currency, total, fulfilment, external_ref, idempotency_key, request_fingerprint)
+         VALUES ($1, $2, 'placed', $3, $4, $5, $6, $7, $8) RETURNING created_at, updated_at),
+       lines AS (
+         INSERT INTO order_line (id, order_id, position, request_index, product_id, offer_id, supplier_id, quantity, unit_price, line_total, max_unit_price)
+         SELECT * FROM unnest($9::uuid[], $10::uuid[], $11::int[], $12::int[], $13::uuid[], $14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $18::bigint[], $19::bigint[])),
+       first AS (
+         INSERT INTO order_transition (order_id, from_status, to_status, reason, event_id) VALUES ($1, NULL, 'placed', NULL, $20) RETURNING at)
+       SELECT placed.created_at, placed.updated_at, first.at FROM placed, first`,
       [
+        order.id, order.buyerId, order.currency, order.total, order.fulfilment, order.externalRef, order.idempotencyKey, order.requestFingerprint,
         order.lines.map((l) => l.id),
         order.lines.map(() => order.id),
         order.lines.map((_, i) => i),
@@ -104,9 +151,38 @@ export class OrderStore {
         order.lines.map((l) => l.unitPrice),
         order.lines.map((l) => l.lineTotal),
         order.lines.map((l) => l.maxUnitPrice),
+        placedEventId,
       ],
     );
-    await manager.query(`INSERT INTO order_transition (order_id, from_status, to_status, reason, event_id) VALUES ($1, NULL, 'placed', NULL, $2)`, [order.id, placedEventId]);
+    const stored = rows[0]!;
+    return {
+      id: order.id,
+      buyerId: order.buyerId,
+      status: 'placed',
+      statusReason: null,
+      currency: order.currency,
+      total: order.total,
+      fulfilment: order.fulfilment,
+      externalRef: order.externalRef,
+      idempotencyKey: order.idempotencyKey,
+      requestFingerprint: order.requestFingerprint,
+      createdAt: stored.created_at.toISOString(),
+      updatedAt: stored.updated_at.toISOString(),
+      lines: order.lines.map((l) => ({
+        id: l.id,
+        requestIndex: l.requestIndex,
+        productId: l.productId,
+        offerId: l.offerId,
+        supplierId: l.supplierId,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        lineTotal: l.lineTotal,
+        maxUnitPrice: l.maxUnitPrice,
+        allocated: 0,
+        failed: false,
+      })),
+      transitions: [{ from: null, to: 'placed', reason: null, eventId: placedEventId, at: stored.at.toISOString() }],
+    };
   }
 
   /** One order with its lines (and its transitions when asked); a buyer filter makes another merchant's order invisible. */
@@ -122,12 +198,24 @@ export class OrderStore {
     if (where.idempotencyKey !== undefined) add('idempotency_key = ?', where.idempotencyKey);
     if (where.externalRef !== undefined) add('external_ref = ?', where.externalRef);
     if (conditions.length === 0) throw new Error('OrderStore.find needs a condition');
-    const rows: OrderRow[] = await manager.query(`SELECT ${ORDER_COLUMNS} FROM purchase_order WHERE ${conditions.join(' AND ')} LIMIT 1`, params);
+    // One statement: the order with its lines (and its transitions) as JSON, mapped as list() maps its rows.
+    const rows: (OrderRow & { lines: LineRow[]; transitions: TransitionRow[] | null })[] = await manager.query(
+      `SELECT ${ORDER_COLUMNS},
+              (SELECT coalesce(json_agg(json_build_object(
+                        'id', l.id, 'order_id', l.order_id, 'request_index', l.request_index, 'product_id', l.product_id, 'offer_id', l.offer_id,
+                        'supplier_id', l.supplier_id, 'quantity', l.quantity, 'unit_price', l.unit_price::text, 'line_total', l.line_total::text,
+                        'max_unit_price', l.max_unit_price::text, 'allocated', l.allocated, 'failed', l.failed) ORDER BY l.position), '[]')
+                 FROM order_line l WHERE l.order_id = o.id) AS lines,
+              ${withTransitions ? `(SELECT coalesce(json_agg(json_build_object('from_status', t.from_status, 'to_status', t.to_status, 'reason', t.reason, 'event_id', t.event_id, 'at', t.at) ORDER BY t.id), '[]')
+                 FROM order_transition t WHERE t.order_id = o.id)` : 'NULL'} AS transitions
+         FROM purchase_order o WHERE ${conditions.join(' AND ')} LIMIT 1`,
+      params,
+    );
     const row = rows[0];
     if (!row) return null;
-    const [order] = await this.withLines(manager, [row]);
-    if (withTransitions) order!.transitions = await this.transitionsOf(manager, row.id);
-    return order!;
+    const order = toRecord(row, row.lines);
+    if (row.transitions) order.transitions = row.transitions.map(toTransition);
+    return order;
   }
 
   async list(manager: EntityManager, filter: OrderFilter): Promise<CursorPage<OrderRecord>> {
@@ -229,50 +317,11 @@ export class OrderStore {
 
   private async withLines(manager: EntityManager, rows: OrderRow[]): Promise<OrderRecord[]> {
     if (rows.length === 0) return [];
-    const lineRows: {
-      id: string; order_id: string; request_index: number; product_id: string; offer_id: string; supplier_id: string; quantity: number;
-      unit_price: string; line_total: string; max_unit_price: string | null; allocated: number; failed: boolean;
-    }[] = await manager.query(
+    const lineRows: LineRow[] = await manager.query(
       `SELECT id, order_id, request_index, product_id, offer_id, supplier_id, quantity, unit_price::text, line_total::text, max_unit_price::text, allocated, failed
          FROM order_line WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
       [rows.map((r) => r.id)],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      buyerId: r.buyer_id,
-      status: r.status,
-      statusReason: r.status_reason,
-      currency: r.currency,
-      total: Number(r.total),
-      fulfilment: r.fulfilment,
-      externalRef: r.external_ref,
-      idempotencyKey: r.idempotency_key,
-      requestFingerprint: r.request_fingerprint,
-      createdAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-      lines: lineRows
-        .filter((l) => l.order_id === r.id)
-        .map((l) => ({
-          id: l.id,
-          requestIndex: l.request_index,
-          productId: l.product_id,
-          offerId: l.offer_id,
-          supplierId: l.supplier_id,
-          quantity: l.quantity,
-          unitPrice: Number(l.unit_price),
-          lineTotal: Number(l.line_total),
-          maxUnitPrice: l.max_unit_price === null ? null : Number(l.max_unit_price),
-          allocated: l.allocated,
-          failed: l.failed,
-        })),
-    }));
-  }
-
-  private async transitionsOf(manager: EntityManager, orderId: string): Promise<TransitionRecord[]> {
-    const rows: { from_status: OrderStatus | null; to_status: OrderStatus; reason: string | null; event_id: string | null; at: Date }[] = await manager.query(
-      `SELECT from_status, to_status, reason, event_id, at FROM order_transition WHERE order_id = $1 ORDER BY id`,
-      [orderId],
-    );
-    return rows.map((t) => ({ from: t.from_status, to: t.to_status, reason: t.reason, eventId: t.event_id, at: t.at.toISOString() }));
+    return rows.map((r) => toRecord(r, lineRows.filter((l) => l.order_id === r.id)));
   }
 }

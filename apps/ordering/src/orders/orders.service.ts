@@ -130,12 +130,12 @@ export class OrdersService {
         })),
       },
     });
-    await this.store.insert(
+    const order = await this.store.insert(
       manager,
       { id: orderId, buyerId, currency: quote.currency, total: quote.total, fulfilment, externalRef: body.externalRef ?? null, idempotencyKey, requestFingerprint: fingerprint, lines },
       placed.id,
     );
-    return toOrderDto((await this.store.find(manager, { id: orderId }, true))!);
+    return toOrderDto(order);
   }
 
   list(identity: Identity, query: ListOrdersQuery): Promise<CursorPage<OrderDto>> {
