@@ -203,3 +203,47 @@ describe.each([
     expect(inbox).toEqual([]);
   });
 });
+
+describe('batched event consumer: the order it applies a batch in', () => {
+  const names = testNames('batch_order');
+  const topic = names.topic('widget');
+  const widgetCreated = widgetCreatedEvent(topic);
+  const logger = pino({ level: 'silent' });
+  let db: MigratedTestDatabase | undefined;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase('batch_order', testDataSource);
+  });
+
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('applies each aggregate’s events in partition order and the aggregates in id order, so two batches sharing aggregates lock them alike', async () => {
+    const applied: string[] = [];
+    const kafka = createKafka('test-batch-order', (await testInfrastructure()).kafkaBrokers, logger);
+    const consumer = new EventConsumer({
+      kafka,
+      dataSource: db!.dataSource,
+      producer: createProducer(kafka),
+      groupId: names.group('widget-order'),
+      logger,
+      maxAttempts: 1,
+      batched: true,
+      subscriptions: [{ events: [widgetCreated], handler: async (event) => void applied.push((event.payload as WidgetCreatedPayload).name) }],
+    });
+    // One partition's batch, as Kafka hands it over: widgets b, a, b, c, a.
+    const batch = [
+      ['w-b', 'b1'],
+      ['w-a', 'a1'],
+      ['w-b', 'b2'],
+      ['w-c', 'c1'],
+      ['w-a', 'a2'],
+    ].map(([widgetId, name], offset) => {
+      const { value } = envelope(WIDGET_CREATED, widgetId!, { widgetId, name, priceMinor: 1 });
+      return { key: Buffer.from(widgetId!), value: Buffer.from(value), offset: String(offset), timestamp: String(Date.now()), attributes: 0, headers: {} } as KafkaMessage;
+    });
+    await consumer.onMessages(topic, 0, batch, async () => undefined, () => () => undefined);
+    expect(applied).toEqual(['a1', 'a2', 'b1', 'b2', 'c1']);
+  });
+});
