@@ -129,7 +129,7 @@ interface Vault {
 function vaultOn(rig: AllocationRig): Vault {
   const crypto = benchCrypto();
   const worker = new BatchWorker();
-  const messaging = { outbox: new OutboxWriter(), relay: { nudge: () => undefined, publishCommitted: () => undefined } } as unknown as Messaging;
+  const messaging = { outbox: new OutboxWriter(), relay: { nudge: () => undefined, publishCommitted: () => undefined }, transaction: rig.dataSource.transaction.bind(rig.dataSource) } as unknown as Messaging;
   const projection = new CatalogProjection(messaging, rig.dataSource);
   const config = { BATCH_CSV_MAX_LINES: Math.max(CODES, 1_000_000), BATCH_STALE_AFTER_MS: 30_000 } as VaultConfig;
   // Warnings (a batch not published, ...) go to stderr: stdout ends with the summary JSON.

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderPlaced } from '@kami/contracts';
-import { canonicalJson, eventsAppendedIn, Messaging, type CursorPage, type Identity, type OutboxRow } from '@kami/platform';
+import { canonicalJson, Messaging, type CursorPage, type Identity } from '@kami/platform';
 import { Projections } from '../projections/projections';
 import { quoteOrder, type Quote, type RequestedLine } from '../routing/order-routing';
 import { externalRefTaken, idempotencyKeyReused, insufficientBalance, orderNotCancellable, orderNotFound, quoteRefused } from '../ordering.errors';
@@ -44,9 +44,9 @@ export class OrdersService {
   async create(identity: Identity, body: CreateOrderDto, idempotencyKey: string, traceId?: string): Promise<OrderDto> {
     const buyerId = identity.organisationId;
     const fingerprint = fingerprintOf(body);
-    let placedEvents: OutboxRow[] = [];
     try {
-      const order = await this.dataSource.transaction(async (manager) => {
+      // ordering.order.placed goes out as soon as the order commits.
+      return await this.messaging.transaction(async (manager) => {
         // Two requests with one key never place two orders side by side.
         await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`order-key:${buyerId}:${idempotencyKey}`]);
         const earlier = await this.store.find(manager, { buyerId, idempotencyKey }, true);
@@ -58,13 +58,8 @@ export class OrdersService {
           const taken = await this.store.find(manager, { buyerId, externalRef: body.externalRef });
           if (taken) throw externalRefTaken(taken.id);
         }
-        const placed = await this.place(manager, buyerId, body, idempotencyKey, fingerprint, traceId);
-        placedEvents = eventsAppendedIn(manager);
-        return placed;
+        return this.place(manager, buyerId, body, idempotencyKey, fingerprint, traceId);
       });
-      // ordering.order.placed goes out now rather than at the relay's next poll.
-      this.messaging.relay.publishCommitted(placedEvents);
-      return order;
     } catch (error) {
       if (body.externalRef !== undefined && isUniqueViolation(error, 'purchase_order_external_ref')) {
         const taken = await this.store.find(this.dataSource.manager, { buyerId, externalRef: body.externalRef });

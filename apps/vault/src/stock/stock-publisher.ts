@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { StockChanged, StockLow } from '@kami/contracts';
-import { eventsAppendedIn, Messaging, PeriodicTask, SERVICE_CONFIG, type OutboxRow } from '@kami/platform';
+import { Messaging, PeriodicTask, SERVICE_CONFIG } from '@kami/platform';
 import type { VaultConfig } from '../config/vault.config';
 import { StockHistory } from './stock-history';
 
@@ -71,8 +71,8 @@ export class StockPublisher implements OnApplicationBootstrap, OnModuleDestroy {
     if (pending.length === 0) return 0;
     let published = 0;
     for (;;) {
-      let appended: OutboxRow[] = [];
-      const count = await this.dataSource.transaction(async (manager) => {
+      // The events go out as soon as the batch commits, not at the relay's next pass.
+      const count = await this.messaging.transaction(async (manager) => {
         // SKIP LOCKED: an offer whose counters a transaction is moving right now is published next time.
         const rows: PendingRow[] = await manager.query(
           `SELECT s.offer_id::text AS offer_id, s.supplier_id::text AS supplier_id, s.available, s.reserved, s.sold, s.voided, s.sequence,
@@ -111,11 +111,8 @@ export class StockPublisher implements OnApplicationBootstrap, OnModuleDestroy {
           manager,
           rows.map((row) => row.offer_id),
         );
-        appended = eventsAppendedIn(manager);
         return rows.length;
       });
-      // Committed: the events go out now, not at the relay's next pass.
-      this.messaging.relay.publishCommitted(appended);
       published += count;
       if (count < BATCH) break;
     }

@@ -80,7 +80,7 @@ export async function createAllocationRig(label: string, options: { redisUrl?: s
   const redisUrl = options.redisUrl ?? infra.redisUrl;
   const keyPrefix = testNames(label).redisPrefix;
   const redis = new Redis(redisUrl, { ...RESERVATION_REDIS_OPTIONS, keyPrefix, maxRetriesPerRequest: 2 });
-  const messaging = { outbox: new OutboxWriter(), relay: { nudge: () => undefined, publishCommitted: () => undefined } } as unknown as Messaging;
+  const messaging = { outbox: new OutboxWriter(), relay: { nudge: () => undefined, publishCommitted: () => undefined }, transaction: dataSource.transaction.bind(dataSource) } as unknown as Messaging;
   const core = new ReservationCore({ redis });
   const catalog = new CatalogProjection(messaging, dataSource);
   const stock = new StockLedger();

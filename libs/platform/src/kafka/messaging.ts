@@ -1,10 +1,10 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger as PinoLogger } from 'pino';
 import { createKafka, createProducer, ensureTopics } from './kafka-client';
 import { EventConsumer, type EventSubscription } from './event-consumer';
-import { OutboxRelay } from './outbox-relay';
-import { OutboxWriter } from './outbox-writer';
+import { OutboxRelay, type OutboxRow } from './outbox-relay';
+import { eventsAppendedIn, OutboxWriter } from './outbox-writer';
 
 export interface MessagingOptions {
   service: string;
@@ -41,6 +41,21 @@ export class Messaging {
       topicPrefix: options.topicPrefix,
       logger: options.logger.child({ component: 'outbox-relay' }),
     });
+  }
+
+  /**
+   * Runs `work` in one transaction of the service's database; the events it appended to the
+   * outbox are published as soon as it commits, not at the relay's next pass.
+   */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    let appended: OutboxRow[] = [];
+    const result = await this.options.dataSource.transaction(async (manager) => {
+      const value = await work(manager);
+      appended = eventsAppendedIn(manager);
+      return value;
+    });
+    this.relay.publishCommitted(appended);
+    return result;
   }
 
   /**
