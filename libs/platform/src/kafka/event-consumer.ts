@@ -61,10 +61,10 @@ export interface EventConsumerOptions {
   /**
    * Apply the events waiting on a partition (up to MAX_EVENTS_PER_TRANSACTION) in one transaction:
    * one inbox insert and one commit for all, each aggregate's handlers in partition order, the
-   * aggregates in id order. If that transaction
-   * fails, each event is applied alone (with its retries and dead-lettering), so one bad event
-   * never holds the others. Only for handlers that do all their work through the context's
-   * manager: one that waits on another transaction could wait on a row this one holds.
+   * aggregates in id order. If that transaction fails, each event is applied alone (with its
+   * retries and dead-lettering), so one bad event never holds the others. Only for handlers that
+   * do all their work through the context's manager: one that waits on another transaction could
+   * wait on a row this one holds.
    */
   batched?: boolean;
 }
