@@ -235,10 +235,13 @@ export class EventConsumer {
       appended = eventsAppendedIn(manager);
       return outcomes;
     });
+    // The committed events are handed over at once, before the after-commit actions: while they
+    // run, a relay pass would otherwise find these rows pending and publish them a second time.
+    if (outcomes.includes('applied')) this.options.onApplied?.({ events: appended, afterCommitRan: false });
     for (const action of committed) {
       await action().catch((error: unknown) => logger.warn({ err: error }, 'an after-commit action failed'));
     }
-    if (outcomes.includes('applied')) this.options.onApplied?.({ events: appended, afterCommitRan: committed.length > 0 });
+    if (committed.length > 0) this.options.onApplied?.({ events: [], afterCommitRan: true });
     for (const outcome of outcomes) consumedEvents.inc({ consumer: this.options.groupId, topic, outcome });
   }
 
@@ -359,10 +362,12 @@ export class EventConsumer {
       appended = eventsAppendedIn(manager);
       return 'applied';
     });
+    // Handed over before the after-commit actions run (see applyTogether).
+    if (outcome === 'applied') this.options.onApplied?.({ events: appended, afterCommitRan: false });
     for (const action of committed) {
       await action().catch((error: unknown) => where.logger.warn({ err: error }, 'an after-commit action failed'));
     }
-    if (outcome === 'applied') this.options.onApplied?.({ events: appended, afterCommitRan: committed.length > 0 });
+    if (committed.length > 0) this.options.onApplied?.({ events: [], afterCommitRan: true });
     consumedEvents.inc({ consumer: this.options.groupId, topic: where.topic, outcome });
     if (outcome === 'duplicate') where.logger.info('event already handled; ignored');
     return outcome;
